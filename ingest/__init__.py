@@ -1,0 +1,1 @@
+"""Ingestion: documents in, an index folder out. Knows nothing of chat or grading."""

@@ -1,0 +1,120 @@
+"""Document → records. Each strategy recognizes one shape of document; the best fit parses it.
+
+Strategies live in small sibling modules and register in STRATEGIES. A strategy only has to find
+questions, their answers and their headings; this module turns drafts into Records (ids, level
+mapping, language, clean answer text, key points) the same way for every shape.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ingest.clean import clean_lines
+from ingest.document import Document
+from ingest.parse.base import Draft, Strategy, strip_markup
+from tutor.store import Record, record_id
+
+STRATEGIES: list[Strategy] = []
+
+
+def register(strategy_cls):
+    STRATEGIES.append(strategy_cls())
+    return strategy_cls
+
+
+_LEVEL_WORDS = [
+    ("junior", r"beginner|easy|junior|basic|entry|початк|джун"),
+    ("middle", r"intermediate|medium|middle|мідл"),
+    ("senior", r"expert|hard|senior|advanced|сеньйор|синьйор"),
+]
+
+
+def map_level(hint: str) -> str:
+    hint = hint.casefold()
+    for level, pattern in _LEVEL_WORDS:
+        if re.search(pattern, hint):
+            return level
+    return "unknown"
+
+
+def detect_lang(text: str) -> str:
+    cyr = len(re.findall(r"[а-яіїєґА-ЯІЇЄҐ]", text))
+    lat = len(re.findall(r"[a-zA-Z]", text))
+    return "uk" if cyr > 0.3 * (cyr + lat) and cyr >= 3 else "en"
+
+
+_BULLET = re.compile(r"^\s*(?:[-*+•▪◦●]|\d+[.)])\s+(.*\S)")
+_LABEL = re.compile(r"^\s*(?:[-*+•]\s+)?\**([^:\n]{2,60}?)\**\s*[:：—–]\s+(\S.{8,})")
+
+
+def derive_key_points(answer_lines: list[str], limit: int = 8) -> list[str]:
+    """The answer's main points: bullets and `Label: text` lines; else its first sentences."""
+    points = []
+    for raw in answer_lines:
+        m = _BULLET.match(raw) or _LABEL.match(raw)
+        if m:
+            text = strip_markup(raw)
+            if 12 <= len(text) <= 400 and not text.endswith(":"):
+                points.append(text)
+    if not points:
+        prose = " ".join(strip_markup(line) for line in answer_lines if line.strip())
+        sentences = re.split(r"(?<=[.!?])\s+(?=[A-ZА-ЯІЇЄҐ])", prose)
+        points = [s for s in sentences if len(s) >= 20]
+    seen, unique = set(), []
+    for p in points:
+        key = p.casefold()
+        if key not in seen:
+            seen.add(key)
+            unique.append(p)
+    return unique[:limit]
+
+
+def clean_answer(answer_lines: list[str]) -> str:
+    lines = [re.sub(r"\*\*", "", line).rstrip() for line in answer_lines]
+    text = "\n".join(lines).strip("\n")
+    return re.sub(r"\n{3,}", "\n\n", text)
+
+
+def finalize(drafts: list[Draft], source: str) -> list[Record]:
+    records, seen = [], set()
+    for d in drafts:
+        question = strip_markup(d.question)
+        if not question:
+            continue
+        rid = record_id(source, question)
+        if rid in seen:  # the same question twice in one file: keep the first
+            continue
+        seen.add(rid)
+        answer = clean_answer(d.answer_lines)
+        records.append(
+            Record(
+                id=rid,
+                source=source,
+                locator=d.locator,
+                section=d.section,
+                level=map_level(d.level_hint),
+                lang=detect_lang(question + " " + answer[:400]),
+                question=question,
+                answer=answer,
+                key_points=d.key_points or derive_key_points(d.answer_lines),
+                tags=d.tags,
+                companies=d.companies,
+            )
+        )
+    return records
+
+
+def best_strategy(lines) -> tuple[Strategy, float]:
+    scored = [(s.fit(lines), i, s) for i, s in enumerate(STRATEGIES)]
+    fit, _, strategy = max(scored, key=lambda t: (t[0], -t[1]))
+    return strategy, fit
+
+
+def parse_document(doc: Document) -> list[Record]:
+    lines = clean_lines(doc.lines)
+    strategy, _ = best_strategy(lines)
+    return finalize(strategy.parse(lines), doc.name)
+
+
+# Registration order breaks ties: specific shapes first, the generic fallback last.
+from ingest.parse import generic  # noqa: E402,F401

@@ -1,0 +1,44 @@
+"""What a parsing strategy is: it scores how well it recognizes a document and turns it into drafts."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from ingest.document import Line
+
+
+@dataclass
+class Draft:
+    """One interview question as a strategy found it, before it becomes a Record."""
+
+    question: str
+    answer_lines: list[str]
+    locator: str
+    section: str = ""
+    level_hint: str = ""  # the source's own word for the level ("Beginner", "Medium", "Junior")
+    key_points: list[str] = field(default_factory=list)  # empty: derived from the answer later
+    tags: list[str] = field(default_factory=list)
+    companies: list[str] = field(default_factory=list)
+
+
+class Strategy(Protocol):
+    name: str
+
+    def fit(self, lines: list[Line]) -> float:
+        """0..1: how much of the document this strategy recognizes. The best fit parses it."""
+        ...
+
+    def parse(self, lines: list[Line]) -> list[Draft]: ...
+
+
+_EMPHASIS = re.compile(r"(\*\*|__|(?<![\w*])\*(?=\S)|(?<=\S)\*(?![\w*]))")
+
+
+def strip_markup(text: str) -> str:
+    """Drop markdown emphasis and list bullets, collapse whitespace."""
+    text = re.sub(r"^\s*(?:[-*+•▪◦●]|▼)\s+", "", text)
+    text = text.replace("**", "").replace("__", "")
+    text = re.sub(r"(?<![\w\\])\*(?=\S)|(?<=\S)\*(?![\w])", "", text)
+    return re.sub(r"\s+", " ", text).strip()

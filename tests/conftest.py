@@ -1,0 +1,41 @@
+"""Shared fixtures: paths to ../shared, and (later) one real ingest of the seed bank per session."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("TUTOR_SHARED", ROOT.parent / "shared"))
+SEEDS = SHARED / "seeds"
+FIXTURES = SHARED / "fixtures"
+INVENTORY = SHARED / "eval" / "inventory.jsonl"
+
+
+@pytest.fixture(scope="session")
+def seeds_dir() -> Path:
+    assert SEEDS.is_dir(), f"{SEEDS} is missing: tests need ../shared beside the clone"
+    return SEEDS
+
+
+@pytest.fixture(scope="session")
+def fixtures_dir() -> Path:
+    return FIXTURES
+
+
+@pytest.fixture(scope="session")
+def inventory() -> list[dict]:
+    from eval.gold import load_inventory
+
+    return load_inventory(INVENTORY)
+
+
+def seed_path(prefix: str) -> Path:
+    """The seed file whose name starts with `prefix` (e.g. "002")."""
+    (path,) = sorted(SEEDS.glob(f"{prefix}_*"))
+    return path

@@ -1,0 +1,1 @@
+"""The tutor: reads an index (never writes it), retrieves, answers, grades, keeps progress."""
