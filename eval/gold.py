@@ -37,15 +37,16 @@ def match_inventory(inventory: list[dict], records: list[Record], threshold: flo
     for r in records:
         by_source.setdefault(r.source, []).append(r)
     pairs = []
-    for item in inventory:
-        for r in by_source.get(item["source"], []):
+    for i, item in enumerate(inventory):
+        for j, r in enumerate(by_source.get(item["source"], [])):
             s = similarity(item["question"], r.question)
             if s >= threshold:
-                pairs.append((s, item["id"], r.id))
-    pairs.sort(reverse=True)
+                pairs.append((-s, i, j, item["id"], r.id))
+    # Best similarity first; ties (the same question twice in a file) pair up in document order.
+    pairs.sort()
     result: dict[str, str | None] = {item["id"]: None for item in inventory}
     used = set()
-    for s, inv_id, rid in pairs:
+    for _, _, _, inv_id, rid in pairs:
         if result[inv_id] is None and rid not in used:
             result[inv_id] = rid
             used.add(rid)

@@ -11,9 +11,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from eval.gold import load_inventory, match_inventory  # noqa: E402
+from ingest.clean import clean_lines  # noqa: E402
 from ingest.load import load  # noqa: E402
 from ingest.parse import best_strategy, parse_document  # noqa: E402
-from ingest.clean import clean_lines  # noqa: E402
 
 SHARED = ROOT.parent / "shared"
 

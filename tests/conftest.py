@@ -39,3 +39,28 @@ def seed_path(prefix: str) -> Path:
     """The seed file whose name starts with `prefix` (e.g. "002")."""
     (path,) = sorted(SEEDS.glob(f"{prefix}_*"))
     return path
+
+
+CACHE = ROOT / ".cache" / "test-embeddings"
+
+
+@pytest.fixture(scope="session")
+def seed_index(tmp_path_factory, seeds_dir) -> Path:
+    """One real ingest of ../shared/seeds (both embedders), shared by every test that needs it.
+
+    Embeddings are cached by content hash under .cache/ so later local runs are quick; CI starts cold.
+    """
+    from ingest.pipeline import ingest
+    from tutor.config import get_settings
+
+    index_dir = tmp_path_factory.mktemp("seed-index") / "index"
+    summary = ingest([seeds_dir], index_dir, settings=get_settings(cache=CACHE, threads=2))
+    assert not summary.skipped, summary.skipped
+    return index_dir
+
+
+@pytest.fixture(scope="session")
+def indexed_records(seed_index):
+    from tutor.store import read_records
+
+    return read_records(seed_index)

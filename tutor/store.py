@@ -121,7 +121,7 @@ class AtomicIndexWriter:
     def __init__(self, index_dir: Path):
         self.index_dir = Path(index_dir).resolve()
         self.index_dir.parent.mkdir(parents=True, exist_ok=True)
-        self.tmp = Path(tempfile.mkdtemp(prefix=f".{self.index_dir.name}.tmp-", dir=self.index_dir.parent))
+        self.tmp = Path(tempfile.mkdtemp(prefix=f".{self.index_dir.name}.tmp-{os.getpid()}-", dir=self.index_dir.parent))
 
     def path(self, name: str) -> Path:
         return self.tmp / name

@@ -23,7 +23,7 @@ def register(strategy_cls):
 
 
 _LEVEL_WORDS = [
-    ("junior", r"beginner|easy|junior|basic|entry|початк|джун"),
+    ("junior", r"beginner|easy|junior|початк|джун"),
     ("middle", r"intermediate|medium|middle|мідл"),
     ("senior", r"expert|hard|senior|advanced|сеньйор|синьйор"),
 ]
@@ -69,8 +69,24 @@ def derive_key_points(answer_lines: list[str], limit: int = 8) -> list[str]:
     return unique[:limit]
 
 
+_BOLD = re.compile(r"(?<![\w*])\*\*(?=\S)(.+?)(?<=\S)\*\*(?![\w*])")
+_STRAY_BOLD = re.compile(r"^(\s*(?:[-*•]\s+)?)\*\*(?=\S)|(?<=\S)\*\*\s*$")
+
+
+def _unbold(line: str) -> str:
+    """Markdown bold removed; `**` in code (`x ** 2`, `a**b`, `**kwargs`) kept."""
+    line = _BOLD.sub(r"\1", line)
+    return _STRAY_BOLD.sub(lambda m: m.group(1) or "", line)
+
+
 def clean_answer(answer_lines: list[str]) -> str:
-    lines = [re.sub(r"\*\*", "", line).rstrip() for line in answer_lines]
+    lines, in_code = [], False
+    for line in answer_lines:
+        if line.lstrip().startswith("```"):
+            in_code = not in_code
+            lines.append(line.rstrip())
+            continue
+        lines.append(line.rstrip() if in_code else _unbold(line).rstrip())
     text = "\n".join(lines).strip("\n")
     return re.sub(r"\n{3,}", "\n\n", text)
 
@@ -82,8 +98,10 @@ def finalize(drafts: list[Draft], source: str) -> list[Record]:
         if not question:
             continue
         rid = record_id(source, question)
-        if rid in seen:  # the same question twice in one file: keep the first
-            continue
+        n = 1
+        while rid in seen:  # the same question again in one file, with its own answer
+            n += 1
+            rid = record_id(source, f"{question}\n#{n}")
         seen.add(rid)
         answer = clean_answer(d.answer_lines)
         records.append(
@@ -117,4 +135,9 @@ def parse_document(doc: Document) -> list[Record]:
 
 
 # Registration order breaks ties: specific shapes first, the generic fallback last.
+from ingest.parse import titled_entries  # noqa: E402,F401,I001
+from ingest.parse import labeled_lines  # noqa: E402,F401
+from ingest.parse import numbered_sections  # noqa: E402,F401
+from ingest.parse import q_numbered  # noqa: E402,F401
+from ingest.parse import level_topic_numbered  # noqa: E402,F401
 from ingest.parse import generic  # noqa: E402,F401

