@@ -33,8 +33,9 @@ def write_chart(result: dict, path: Path) -> Path:
         ax.set_ylabel(label)
         ax.set_ylim(0, 1)
         ax.grid(axis="y", alpha=0.3)
-    axes[0].legend(fontsize=8, loc="upper right")
-    axes[0].set_title(f"Retrieval by query type ({Path(result.get('queries', '')).name}, k={result.get('k')})")
+    axes[0].legend(fontsize=8, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=min(len(configs), 4),
+                   frameon=False)
+    fig.suptitle(f"Retrieval by query type ({Path(result.get('queries', '')).name}, k={result.get('k')})")
     labels = []
     for t in types:
         n = result["configurations"][configs[0]]["metrics"].get(t, {}).get("n") if configs else None

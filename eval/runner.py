@@ -72,8 +72,8 @@ def default_configurations(index: Index) -> dict[str, SearchFn]:
 
 
 def _normalize(result) -> tuple[list[str], bool]:
-    if isinstance(result, tuple) and len(result) == 2 and isinstance(result[1], bool):
-        ids, abstained = result
+    if isinstance(result, tuple) and len(result) == 2 and not isinstance(result[1], str):
+        ids, abstained = result  # (ranked ids, abstained)
     else:
         ids, abstained = result, bool(getattr(result, "abstained", False))
     return [str(i) for i in ids], bool(abstained)
@@ -232,57 +232,81 @@ def _round(per_type: dict[str, dict]) -> dict[str, dict]:
 
 
 def render_tables(result: dict, console=None) -> None:
-    """Configurations × ALL metrics, then per-type recall@5 (every configuration) for the default."""
+    """Configurations × ALL metrics; abstention, latency and p-values; the default's metrics per query
+    type; recall@5 per type for every configuration. Each table fits 80 columns."""
     from rich.console import Console
     from rich.table import Table
 
     console = console or Console()
     default = result["default"]
-    pvals = result.get("significance", {}).get("p_values", {})
-    table = Table(title=f"retrieval on {Path(result['queries']).name}, answerable queries, k={result['k']}")
-    table.add_column("configuration", no_wrap=True)
+    names = list(result["configurations"])
     short = {"recall@1": "R@1", "recall@3": "R@3", "recall@5": "R@5", "recall@10": "R@10",
              "mrr@10": "MRR@10", "ndcg@10": "nDCG@10"}
+
+    def label(name: str) -> str:
+        return f"{name} *" if name == default else name
+
+    table = Table(title=f"{Path(result['queries']).name}: answerable queries, ALL (k={result['k']})",
+                  caption="* default configuration")
+    table.add_column("configuration", no_wrap=True)
+    table.add_column("n", justify="right")
     for m in M.METRICS:
         table.add_column(short[m], justify="right")
-    for col in ("abstain", "false abst", "p50 ms", "p R@5", "p MRR"):
+    for name in names:
+        row = result["configurations"][name]["metrics"].get(M.ALL, {})
+        table.add_row(label(name), str(row.get("n", 0)), *[f"{row.get(m, 0):.3f}" for m in M.METRICS])
+    console.print(table)
+
+    sig = result.get("significance", {})
+    pvals = sig.get("p_values", {})
+    sig_metrics = ("recall@5", "mrr@10", "ndcg@10")
+    table = Table(title="abstention, latency, significance",
+                  caption=f"abstain: rate on no_answer queries; false: rate on answerable ones; p: "
+                          f"{sig.get('test', '')} randomization test vs {default}, paired")
+    table.add_column("configuration", no_wrap=True)
+    for col in ("abstain", "false", "p50 ms", *(f"p {short[m]}" for m in sig_metrics)):
         table.add_column(col, justify="right")
-    for name, cfg in result["configurations"].items():
-        row = cfg["metrics"].get(M.ALL, {})
+    for name in names:
+        cfg = result["configurations"][name]
         p = pvals.get(name, {})
         table.add_row(
-            f"{name} *" if name == default else name,
-            *[f"{row.get(m, 0):.3f}" for m in M.METRICS],
+            label(name),
             _fmt(cfg["abstention_rate"]),
             _fmt(cfg["false_abstention_rate"]),
             f"{cfg['latency_ms_p50']:.0f}",
-            "" if name == default else _fmt(p.get("recall@5")),
-            "" if name == default else _fmt(p.get("mrr@10")),
+            *["" if name == default else _fmt(p.get(m)) for m in sig_metrics],
         )
-    table.caption = (f"* default; p: {result.get('significance', {}).get('test', '')} randomization test "
-                     "against the default, paired; abstain: on no_answer queries")
     console.print(table)
 
-    by_type = Table(title=f"per query type: R@5 of each configuration; MRR@10, nDCG@10 of {default}")
-    by_type.add_column("type")
-    by_type.add_column("n", justify="right")
-    for name in result["configurations"]:
-        by_type.add_column(name, justify="right")
-    by_type.add_column("MRR@10", justify="right")
-    by_type.add_column("nDCG@10", justify="right")
+    table = Table(title=f"{default} by query type")
+    table.add_column("type", no_wrap=True)
+    table.add_column("n", justify="right")
+    for m in M.METRICS:
+        table.add_column(short[m], justify="right")
     for qtype, row in result["metrics"].items():
-        cells = [
-            f"{result['configurations'][name]['metrics'].get(qtype, {}).get('recall@5', 0):.3f}"
-            for name in result["configurations"]
-        ]
-        by_type.add_row(qtype, str(row["n"]), *cells, f"{row['mrr@10']:.3f}", f"{row['ndcg@10']:.3f}")
-    console.print(by_type)
+        table.add_row(qtype, str(row["n"]), *[f"{row[m]:.3f}" for m in M.METRICS])
+    console.print(table)
+
+    if len(names) > 1:
+        table = Table(title="recall@5 by query type")
+        table.add_column("type", no_wrap=True)
+        for name in names:
+            table.add_column(label(name), justify="right")
+        for qtype in result["metrics"]:
+            table.add_row(qtype, *[
+                f"{result['configurations'][name]['metrics'].get(qtype, {}).get('recall@5', 0):.3f}"
+                for name in names
+            ])
+        console.print(table)
+
     ab = result.get("abstention", {})
-    unmatched = result.get("gold", {}).get("unmatched", [])
+    gold = result.get("gold", {})
+    unmatched = gold.get("unmatched", [])
     console.print(
-        f"no_answer queries: {ab.get('n_no_answer', 0)} (scored by abstention); gold ids without a record: "
-        f"{len(unmatched)} of {result.get('gold', {}).get('ids', 0)}"
-        + (f" ({', '.join(unmatched[:8])}{', …' if len(unmatched) > 8 else ''})" if unmatched else "")
+        f"no_answer queries: {ab.get('n_no_answer', 0)} (scored by abstention only); gold ids without a "
+        f"record: {len(unmatched)} of {gold.get('ids', 0)}"
+        + (f" ({', '.join(unmatched[:8])}{', …' if len(unmatched) > 8 else ''})" if unmatched else ""),
+        markup=False,
     )
 
 

@@ -13,7 +13,7 @@ from ingest.load import load
 from ingest.parse import best_strategy, finalize, parse_document
 from ingest.parse.level_topic_numbered import LevelTopicNumbered, split_question
 
-pytestmark = pytest.mark.skipif(not SEEDS.is_dir(), reason="../shared/seeds is missing")
+needs_seeds = pytest.mark.skipif(not SEEDS.is_dir(), reason="../shared/seeds is missing")
 
 
 @pytest.fixture(scope="module")
@@ -23,6 +23,7 @@ def seed004():
     return path, doc, parse_document(doc)
 
 
+@needs_seeds
 def test_seed_004_is_recognized_by_this_strategy(seed004):
     _, doc, _ = seed004
     strategy, fit = best_strategy(clean_lines(doc.lines))
@@ -30,12 +31,14 @@ def test_seed_004_is_recognized_by_this_strategy(seed004):
     assert fit >= 0.9
 
 
+@needs_seeds
 @pytest.mark.parametrize("prefix", ["000", "001", "002", "003"])
 def test_other_seeds_do_not_fit_well(prefix):
     lines = clean_lines(load(seed_path(prefix)).lines)
     assert LevelTopicNumbered().fit(lines) <= 0.5
 
 
+@needs_seeds
 def test_seed_004_matches_inventory(seed004, inventory):
     from eval.gold import match_inventory
 
@@ -66,6 +69,7 @@ def test_seed_004_matches_inventory(seed004, inventory):
     assert len(records) <= len(inv) + 3  # next to nothing extra
 
 
+@needs_seeds
 def test_seed_004_records(seed004):
     _, _, records = seed004
     assert {r.lang for r in records} == {"uk"}
@@ -89,6 +93,7 @@ def test_seed_004_records(seed004):
     assert sum(bool(r.key_points) for r in records if r.answer) >= 0.95 * sum(bool(r.answer) for r in records)
 
 
+@needs_seeds
 def test_seed_004_answer_on_question_line_is_cut(seed004):
     _, _, records = seed004
     mlops = next(r for r in records if r.question.startswith("Що таке MLOps"))
@@ -219,6 +224,7 @@ def test_split_question(text, question, tail):
     assert t == tail
 
 
+@needs_seeds
 def test_pdf_rendering_of_004(inventory):
     """The PDF fixture (first part of 004: page headers, wrapped lines) parses the same way."""
     from conftest import FIXTURES
@@ -240,3 +246,101 @@ def test_pdf_rendering_of_004(inventory):
     found = [i for i in inv if matched[i["id"]]]
     assert len(found) >= 0.95 * len(records)
     assert sum(by_id[matched[i["id"]]].section == i["section"] for i in found) >= 0.9 * len(found)
+
+
+# Level lines in the body, topic headings under them, bold numbered questions whose numbering runs
+# on across the topics of a level and restarts at the next level; no table of contents.
+RUN_ON = """\
+Study notes: short questions by level
+
+Junior
+
+Networking
+
+1. **What does DNS do?**
+
+It turns a host name into an address.
+- **Cache:** answers are kept for their TTL.
+
+2. **What is a port?**
+
+A number that tells the services on one host apart.
+
+Storage
+
+3. **What is a file system journal?**
+
+A log of pending changes that makes recovery after a crash fast.
+
+4. **Why back up to another site?**
+
+One site can be lost as a whole.
+
+Middle
+
+Networking
+
+1. **How does TCP recover a lost segment?**
+
+The receiver acknowledges what arrived; the sender retransmits the rest.
+
+Security
+
+2. **What is a salted hash?**
+
+A password hash computed with random data stored beside it.
+
+Senior
+
+Storage
+
+1. **How would you shard a key-value store?**
+
+By a hash of the key, with consistent hashing to ease rebalancing.
+"""
+
+
+def _lines(text: str) -> list[Line]:
+    return [Line(t, str(i)) for i, t in enumerate(text.splitlines(), 1)]
+
+
+def test_level_lines_and_run_on_numbering_without_contents():
+    lines = _lines(RUN_ON)
+    strategy, fit = best_strategy(lines)
+    assert strategy.name == "level_topic_numbered"
+    assert fit > 0.95
+    records = finalize(strategy.parse(lines), "run_on.md")
+    got = [(r.level, r.section, r.question) for r in records]
+    assert got == [
+        ("junior", "Junior / Networking", "What does DNS do?"),
+        ("junior", "Junior / Networking", "What is a port?"),
+        ("junior", "Junior / Storage", "What is a file system journal?"),
+        ("junior", "Junior / Storage", "Why back up to another site?"),
+        ("middle", "Middle / Networking", "How does TCP recover a lost segment?"),
+        ("middle", "Middle / Security", "What is a salted hash?"),
+        ("senior", "Senior / Storage", "How would you shard a key-value store?"),
+    ]
+    by_q = {r.question: r for r in records}
+    assert by_q["What is a port?"].answer == "A number that tells the services on one host apart."  # no "Storage"
+    assert "Cache:" in by_q["What does DNS do?"].answer
+
+
+def test_bank_ukrainian_pdf():
+    from pathlib import Path
+
+    pdf = Path(__file__).resolve().parents[1] / "bank" / "ml_ukrainian.pdf"
+    doc = load(pdf)
+    strategy, _ = best_strategy(clean_lines(doc.lines))
+    assert strategy.name == "level_topic_numbered"
+    records = parse_document(doc)
+    assert len(records) == 11
+    assert all(r.level != "unknown" and r.answer for r in records)
+    assert Counter(r.level for r in records) == {"junior": 5, "middle": 3, "senior": 3}
+    for r in records:
+        assert r.section.startswith(f"{r.level.capitalize()} / ")
+    assert [r.section for r in records if r.level == "junior"] == ["Junior / Machine Learning"] * 3 + [
+        "Junior / Статистика"] * 2
+    assert {r.section for r in records} == {
+        "Junior / Machine Learning", "Junior / Статистика", "Middle / Deep Learning", "Middle / MLOps",
+        "Senior / Deep Learning", "Senior / LLM", "Senior / MLOps"}
+    assert all(r.lang == "uk" for r in records)

@@ -23,7 +23,7 @@ def register(strategy_cls):
 
 
 _LEVEL_WORDS = [
-    ("junior", r"beginner|easy|junior|початк|джун"),
+    ("junior", r"beginner|easy|junior|\bbasic\b|початк|джун"),
     ("middle", r"intermediate|medium|middle|мідл"),
     ("senior", r"expert|hard|senior|advanced|сеньйор|синьйор"),
 ]

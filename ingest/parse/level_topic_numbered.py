@@ -16,6 +16,9 @@ The shape (a markdown/Notion export, or its PDF rendering):
     Middle                      <- level heading
     ...
 
+Without a table of contents the level lines of the body ("Junior" alone on a line) give the level;
+under them the numbering may also run on across topics ("Statistics" followed by "4. **...?**").
+
 A question is a numbered item at column 0 that fits the numbering (restart after a heading, next
 number, or a question-looking repeat); numbered or question-like lines inside an answer stay in
 the answer. Where the answer starts on the question's own line (after a closing `**`, or a
@@ -157,6 +160,7 @@ class _Analysis:
     topics: set = field(default_factory=set)
     levels: set = field(default_factory=set)
     toc: bool = False
+    body_levels: int = 0  # level lines in the body ("Junior" alone on a line)
 
 
 class _Doc:
@@ -259,14 +263,22 @@ def _analyze(lines: list[Line]) -> _Analysis:
             return False
         if h.strong or h.level or any(_norm(t) == _norm(h.title) for _, t in outline[ptr:]):
             return True
-        # an unmarked line that restarts the numbering, and is not the wrapped end of a sentence
+        # an unmarked line right before a question that restarts the numbering, or (under a level
+        # line of the body, where numbering may run on across topics) continues it with a
+        # question-looking item; and not the wrapped end of a sentence
         k = doc.next_nonblank(i + 1)
-        if k is None or doc.numbered[k] is None or doc.numbered[k][0] != 1:
+        if k is None or doc.numbered[k] is None:
             return False
+        num, qtext = doc.numbered[k]
+        if num != 1:
+            qlike = _ends_question(qtext) or qtext.strip().startswith("**")
+            if not (body_level and last_n is not None and num == last_n + 1 and qlike):
+                return False
         prev = doc.texts[i - 1].strip() if i > 0 else ""
         return not prev or bool(re.search(r"[.?!:…*]$", prev)) or doc.headings[i - 1] is not None
 
     level, topic, topic_level = "", "", ""
+    body_level = False  # the current level comes from a level line in the body
     last_n: int | None = None
     after_heading = True
     current: Draft | None = None
@@ -281,6 +293,8 @@ def _analyze(lines: list[Line]) -> _Analysis:
             out.marked_headings += h.marked
             if h.level:
                 level, topic, topic_level = h.title, "", h.title
+                body_level = True
+                out.body_levels += 1
                 ptr = next((k for k in range(ptr, len(outline)) if _norm(outline[k][0]) == _norm(h.title)), ptr)
             else:
                 k = next((k for k in range(ptr, len(outline)) if _norm(outline[k][1]) == _norm(h.title)), None)
@@ -493,7 +507,11 @@ class LevelTopicNumbered:
             score += 0.2  # `1. **Question?**` / `▼ Topic` markup
         if a.toc:
             score += 0.05
-        return min(score, 0.95)
+        if a.body_levels >= 2 and len(a.topics) >= 3 and a.bold_questions >= 3:
+            # level lines in the body, topic headings under them, `1. **Question?**`: the whole
+            # shape, which a flat "heading + numbered questions" reading cannot tell apart
+            score += 0.08
+        return min(score, 0.98)
 
     def parse(self, lines: list[Line]) -> list[Draft]:
         return _analyze(lines).drafts

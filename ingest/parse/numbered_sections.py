@@ -232,6 +232,11 @@ def _label_points(lines: list[str]) -> list[str]:
     return points
 
 
+def _ends_with_heading(answer_lines: list[str]) -> bool:
+    content = [x for x in answer_lines if x.strip()]
+    return len(content) >= 2 and not content[-1][:1].isspace() and _heading_text(content[-1].strip()) is not None
+
+
 @register
 class NumberedSections:
     name = "numbered_sections"
@@ -240,6 +245,9 @@ class NumberedSections:
         drafts, covered, nonblank, stray = _Doc(lines).scan()
         if len(drafts) < 3 or not nonblank:
             return 0.0
+        # a heading-like line that ends an answer is a heading this shape cannot place (a level
+        # line above a topic, a topic whose numbering runs on): unexplained, like a stray number
+        stray += sum(_ends_with_heading(d.answer_lines) for d in drafts)
         sequence = len(drafts) / (len(drafts) + stray)
         return round(covered / nonblank * sequence, 3)
 
