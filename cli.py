@@ -6,7 +6,7 @@ Exit status: 0 success; 2 bad usage (argparse); 1 failure with a one-line reason
 from __future__ import annotations
 
 import argparse
-import json
+import importlib
 import os
 import sys
 from pathlib import Path
@@ -17,22 +17,20 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 
+from commands.common import Failure, jsonl_lines, usage_error
+from commands.common import print_json as _print_json
+
+# Subcommands in their own modules (commands/*.py), each with register(sub, with_index).
+COMMAND_MODULES: list[str] = []
+
 LEVEL_CHOICES = ("junior", "middle", "senior", "unknown")
 LANG_CHOICES = ("en", "uk")
-
-
-class Failure(Exception):
-    """A failure to report on one line, exit 1."""
 
 
 def _settings(args):
     from tutor.config import get_settings
 
     return get_settings(index=Path(args.index) if getattr(args, "index", None) else None)
-
-
-def _print_json(obj) -> None:
-    sys.stdout.write(json.dumps(obj, ensure_ascii=False) + "\n")
 
 
 def cmd_ingest(args) -> int:
@@ -83,7 +81,7 @@ def cmd_search(args) -> int:
     from tutor.retrieve import Retriever
 
     if not args.query and not args.queries:
-        raise SystemExit(_usage_error("search", "give a QUERY or --queries FILE"))
+        raise SystemExit(usage_error("search", "give a QUERY or --queries FILE"))
     settings = _settings(args)
     retriever = Retriever(settings.index, settings)
     if args.queries:
@@ -116,29 +114,9 @@ def cmd_search(args) -> int:
 
 def _query_lines(path):
     """(qid, query, error) for each line of a JSON Lines query file."""
-    try:
-        fh = open(path, encoding="utf-8")
-    except OSError as exc:
-        raise Failure(f"{path}: {exc.strerror or exc}") from exc
-    with fh:
-        for n, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            obj = None
-            try:
-                obj = json.loads(line)
-                query = obj["query"]
-                if not isinstance(query, str) or not query.strip():
-                    raise ValueError("empty query")
-                yield str(obj.get("qid", n)), query, None
-            except (json.JSONDecodeError, KeyError, TypeError, ValueError, AttributeError) as exc:
-                qid = obj.get("qid", n) if isinstance(obj, dict) else n
-                yield str(qid), None, f"line {n}: {exc.__class__.__name__}: {exc}"
-
-
-def _usage_error(cmd: str, message: str) -> int:
-    print(f"tutor {cmd}: error: {message}", file=sys.stderr)
-    return 2
+    for n, obj, error in jsonl_lines(path):
+        qid = str(obj.get("qid", n)) if isinstance(obj, dict) else str(n)
+        yield qid, (None if error else obj["query"]), error
 
 
 def cmd_eval(args) -> int:
@@ -151,14 +129,14 @@ def cmd_eval(args) -> int:
     if args.inventory and not Path(args.inventory).is_file():
         raise Failure(f"inventory {args.inventory} not found")
     if args.k < 1:
-        raise SystemExit(_usage_error("eval", "--k must be at least 1"))
+        raise SystemExit(usage_error("eval", "--k must be at least 1"))
     settings = _settings(args)
     index = Index(settings.index)
     configurations = default_configurations(index)
     if args.config:
         unknown = [name for name in args.config if name not in configurations]
         if unknown:
-            raise SystemExit(_usage_error(
+            raise SystemExit(usage_error(
                 "eval", f"unknown configuration {', '.join(unknown)} (choose from {', '.join(configurations)})"
             ))
         configurations = {name: configurations[name] for name in dict.fromkeys(args.config)}
@@ -235,6 +213,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--min-recall5", type=float, metavar="X", help="exit 1 if the default's ALL recall@5 < X")
     p.add_argument("--min-mrr", type=float, metavar="X", help="exit 1 if the default's ALL mrr@10 < X")
     p.set_defaults(func=cmd_eval)
+
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(sub, with_index)
     return parser
 
 

@@ -163,7 +163,9 @@ def significance(
 ) -> dict:
     """p-values of every configuration against `default` (ranx.compare; Fisher's randomization test by
     default, paired and two-sided). `rankings`: configuration → {qid: ranked record ids}."""
-    result = {"test": stat_test, "against": default, "max_p": max_p, "p_values": {}}
+    n_permutations = 1000  # a Fisher p-value of 0.0 means p < 1/n_permutations
+    result = {"test": stat_test, "against": default, "max_p": max_p, "n_permutations": n_permutations,
+              "p_values": {}}
     others = [name for name in rankings if name != default]
     if not qrels or default not in rankings or not others:
         return result
@@ -177,6 +179,7 @@ def significance(
             runs,
             [RANX_NAMES[m] for m in metrics],
             stat_test=stat_test,
+            n_permutations=n_permutations,
             max_p=max_p,
             make_comparable=True,
         )

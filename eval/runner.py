@@ -274,7 +274,7 @@ def render_tables(result: dict, console=None) -> None:
             _fmt(cfg["abstention_rate"]),
             _fmt(cfg["false_abstention_rate"]),
             f"{cfg['latency_ms_p50']:.0f}",
-            *["" if name == default else _fmt(p.get(m)) for m in sig_metrics],
+            *["" if name == default else _fmt_p(p.get(m), sig.get("n_permutations")) for m in sig_metrics],
         )
     console.print(table)
 
@@ -308,6 +308,12 @@ def render_tables(result: dict, console=None) -> None:
         + (f" ({', '.join(unmatched[:8])}{', …' if len(unmatched) > 8 else ''})" if unmatched else ""),
         markup=False,
     )
+
+
+def _fmt_p(p, n_permutations) -> str:
+    if p is not None and n_permutations and p < 1 / n_permutations:
+        return f"<{1 / n_permutations:g}"
+    return _fmt(p)
 
 
 def _fmt(x) -> str:

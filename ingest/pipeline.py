@@ -100,6 +100,16 @@ def _previous(index_dir: Path, embedders) -> tuple[dict, list[Record], dict[str,
             continue
         if len(vectors) == len(chunks):
             known[name] = {content_hash(name, c.text): v for c, v in zip(chunks, vectors, strict=True)}
+        qvec_path = index_dir / f"queryvec-{name}.npy"
+        if qvec_path.exists():
+            try:
+                qvecs = np.load(qvec_path, allow_pickle=False)
+            except (OSError, ValueError):
+                continue
+            if len(qvecs) == len(records):
+                known.setdefault(name, {}).update(
+                    {content_hash(name, r.question, "query"): v for r, v in zip(records, qvecs, strict=True)}
+                )
     return manifest, records, known
 
 
@@ -206,8 +216,13 @@ def ingest(
             )
             if bar:
                 bar.close()
-            summary.embedded[name] = embedded
+            # Record questions embedded as queries: their per-language mean centers query vectors.
+            qvecs, q_embedded = embed_with_cache(
+                embedder, [r.question for r in records], cache, known.get(name, {}), kind="query"
+            )
+            summary.embedded[name] = embedded + q_embedded
             np.save(writer.path(f"vectors-{name}.npy"), vectors, allow_pickle=False)
+            np.save(writer.path(f"queryvec-{name}.npy"), qvecs, allow_pickle=False)
             index = faiss.IndexFlatIP(embedder.dim)
             index.add(vectors)
             faiss.write_index(index, str(writer.path(f"faiss-{name}.index")))

@@ -122,8 +122,8 @@ def get_embedder(name: str = DEFAULT_EMBEDDER, threads: int | None = None) -> Ve
     return _instances[name]
 
 
-def content_hash(embedder: str, text: str) -> str:
-    return hashlib.sha1(f"{embedder}\npassage\n{text}".encode()).hexdigest()
+def content_hash(embedder: str, text: str, kind: str = "passage") -> str:
+    return hashlib.sha1(f"{embedder}\n{kind}\n{text}".encode()).hexdigest()
 
 
 class VectorCache:
@@ -168,13 +168,17 @@ class VectorCache:
 
 
 def embed_with_cache(
-    embedder: VectorEmbeddings, texts: list[str], cache: VectorCache, known: dict[str, np.ndarray], progress=None
+    embedder: VectorEmbeddings,
+    texts: list[str],
+    cache: VectorCache,
+    known: dict[str, np.ndarray],
+    progress=None,
+    kind: str = "passage",
 ) -> tuple[np.ndarray, int]:
-    """Vectors for `texts`, embedding only those whose hash is in neither `known` nor `cache`.
-
-    Returns the vectors and how many texts were actually embedded.
+    """Vectors for `texts` (as passages or as queries), embedding only those whose hash is in
+    neither `known` nor `cache`. Returns the vectors and how many texts were actually embedded.
     """
-    keys = [content_hash(embedder.name, t) for t in texts]
+    keys = [content_hash(embedder.name, t, kind) for t in texts]
     have = dict(known)
     missing_keys = [k for k in dict.fromkeys(keys) if k not in have]
     have.update(cache.get_many(missing_keys))
@@ -182,7 +186,13 @@ def embed_with_cache(
     todo_unique = list(dict.fromkeys(keys[i] for i in todo))
     if todo_unique:
         text_of = {keys[i]: texts[i] for i in todo}
-        vecs = embedder.passages([text_of[k] for k in todo_unique], progress=progress)
+        todo_texts = [text_of[k] for k in todo_unique]
+        if kind == "query":
+            vecs = embedder.queries(todo_texts)
+            if progress:
+                progress(len(todo_texts))
+        else:
+            vecs = embedder.passages(todo_texts, progress=progress)
         fresh = dict(zip(todo_unique, vecs, strict=True))
         cache.put_many(fresh)
         have.update(fresh)

@@ -13,6 +13,7 @@ from ingest.clean import clean_lines
 from ingest.document import Document
 from ingest.parse.base import Draft, Strategy, strip_markup
 from tutor.store import Record, record_id
+from tutor.text import detect_lang  # noqa: F401 (re-exported)
 
 STRATEGIES: list[Strategy] = []
 
@@ -35,12 +36,6 @@ def map_level(hint: str) -> str:
         if re.search(pattern, hint):
             return level
     return "unknown"
-
-
-def detect_lang(text: str) -> str:
-    cyr = len(re.findall(r"[а-яіїєґА-ЯІЇЄҐ]", text))
-    lat = len(re.findall(r"[a-zA-Z]", text))
-    return "uk" if cyr > 0.3 * (cyr + lat) and cyr >= 3 else "en"
 
 
 _BULLET = re.compile(r"^\s*(?:[-*+•▪◦●]|\d+[.)])\s+(.*\S)")

@@ -1,0 +1,15 @@
+"""Small text helpers both sides share: language detection."""
+
+from __future__ import annotations
+
+import re
+
+_CYRILLIC = re.compile(r"[а-яіїєґёА-ЯІЇЄҐЁ]")
+_LATIN = re.compile(r"[a-zA-Z]")
+
+
+def detect_lang(text: str) -> str:
+    """'uk' when Cyrillic letters make up a real share of the text, else 'en' (the bank's two languages)."""
+    cyr = len(_CYRILLIC.findall(text))
+    lat = len(_LATIN.findall(text))
+    return "uk" if cyr >= 3 and cyr > 0.3 * (cyr + lat) else "en"
