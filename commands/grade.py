@@ -1,0 +1,110 @@
+"""`tutor grade --record ID --answer TEXT [--json]` and `tutor grade --answers FILE.jsonl`.
+
+The score, covered and missed points come from the deterministic grader (tutor.grade). With
+--llm local|api a language model words the feedback and follow-up (validated, retried once,
+else the rules' wording). Batch: {"record_id", "answer"} per line in, one result per line out;
+a bad line gets {"record_id"?, "error"}; models load once. Default backend: none (fast, offline).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from commands.common import Failure, jsonl_lines, print_json, usage_error
+
+
+def _setup(args):
+    from tutor.config import get_settings
+    from tutor.grade import get_grader
+    from tutor.retrieve import open_index
+
+    settings = get_settings(index=Path(args.index) if args.index else None)
+    index = open_index(settings.index)
+    grader = get_grader(settings, index)
+    llm, notice = None, None
+    if args.llm and args.llm != "none":
+        from tutor.llm import LLMError, get_llm
+
+        try:
+            llm = get_llm(args.llm, settings)
+        except LLMError as exc:
+            notice = f"LLM backend {args.llm!r} unavailable ({exc}); feedback from the rules."
+    return index, grader, llm, notice
+
+
+def _grade(index, grader, llm, record_id: str, answer: str):
+    from tutor.grade import word_with_llm
+
+    record = index.by_id.get(record_id)
+    if record is None:
+        raise Failure(f"unknown record id {record_id!r}")
+    try:
+        result = grader.grade(record, answer)
+    except ValueError as exc:
+        raise Failure(str(exc)) from exc
+    if llm is not None:
+        result = word_with_llm(llm, record, answer, result)
+    return record, result
+
+
+def cmd_grade(args) -> int:
+    import sys
+
+    if args.answers and (args.record or args.answer is not None):
+        raise SystemExit(usage_error("grade", "give --record ID --answer TEXT or --answers FILE, not both"))
+    if not args.answers and (not args.record or args.answer is None):
+        raise SystemExit(usage_error("grade", "give --record ID --answer TEXT, or --answers FILE.jsonl"))
+    if args.answers:
+        lines = list(jsonl_lines(args.answers, required=("record_id",)))  # unreadable file: fail first
+        index, grader, llm, notice = _setup(args)
+        if notice:
+            print(notice, file=sys.stderr)
+        grader.warm([index.by_id[o["record_id"]] for _, o, e in lines if not e and o["record_id"] in index.by_id])
+        for _n, obj, error in lines:
+            rid = obj.get("record_id") if isinstance(obj, dict) else None
+            head = {"record_id": rid} if isinstance(rid, str) else {}
+            if not error and not isinstance(obj.get("answer"), str):
+                error = f"line {_n}: missing answer (a string)"
+            if error:
+                print_json({**head, "error": error})
+                continue
+            try:
+                _, result = _grade(index, grader, llm, rid, obj["answer"])
+                print_json(result.to_json())
+            except Exception as exc:  # one bad line must not stop the batch
+                print_json({**head, "error": str(exc) or type(exc).__name__})
+        return 0
+
+    index, grader, llm, notice = _setup(args)
+    if notice:
+        print(notice, file=sys.stderr)
+    record, result = _grade(index, grader, llm, args.record, args.answer)
+    if args.json:
+        print_json(result.to_json())
+        return 0
+    from rich.console import Console
+    from rich.markup import escape
+
+    console = Console(highlight=False)
+    color = "green" if result.score >= 75 else "yellow" if result.score >= 40 else "red"
+    console.print(f"[bold]{escape(record.question)}[/bold]")
+    console.print(f"Score: [bold {color}]{result.score}/100[/bold {color}]")
+    for point in result.covered:
+        console.print(f"  [green]✓[/green] {escape(point)}")
+    for point in result.missed:
+        console.print(f"  [red]✗[/red] {escape(point)}")
+    console.print(escape(result.feedback))
+    if result.follow_up:
+        console.print(f"[cyan]Follow-up:[/cyan] {escape(result.follow_up)}")
+    return 0
+
+
+def register(sub, with_index) -> None:
+    p = with_index(sub.add_parser("grade", help="grade an answer against a bank record"))
+    p.add_argument("--record", metavar="ID", help="the record id (see `tutor records` / `tutor search --json`)")
+    p.add_argument("--answer", metavar="TEXT", help="the candidate's answer")
+    p.add_argument("--answers", metavar="FILE.jsonl", help="batch: one {record_id, answer} per line")
+    p.add_argument("--llm", choices=("local", "api", "none"), default="none",
+                   help="a model to word feedback and follow-ups (default: none; scores never use it)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(func=cmd_grade)
