@@ -294,3 +294,17 @@ def test_local_qwen15_default_model(retriever, qwen15):
     calls = llm.calls
     uk = chat.ask("Що таке перенавчання моделі?")  # local model + Ukrainian: the bank's text, no model
     assert uk.mode == "extractive" and uk.grounded and llm.calls == calls and uk.notice
+
+
+def test_weak_hits_are_not_quoted_as_sources():
+    from types import SimpleNamespace
+
+    from tutor.answer import RELATIVE_SCORE, build_sources
+
+    def hit(rid, score, dup=None):
+        record = SimpleNamespace(id=rid, question=f"Q {rid}?", answer="An answer.", key_points=[], lang="en")
+        return SimpleNamespace(record=record, score=score, duplicate_of=dup)
+
+    hits = [hit("a", 10.0), hit("a2", 9.9, dup="a"), hit("b", 8.0), hit("c", 10.0 * RELATIVE_SCORE - 0.1)]
+    numbered = [(source.n, record.id) for source, record in build_sources(hits, k=4)]
+    assert numbered == [(1, "a"), (2, "b")]

@@ -143,12 +143,22 @@ def _fence(text: str) -> str:
     return re.sub(r"<(/?)(source|sources)\b", r"‹\1\2", text, flags=re.IGNORECASE)
 
 
+RELATIVE_SCORE = 0.7  # a further source must score at least this share of the best one
+
+
 def build_sources(hits, k: int, index=None) -> list[tuple[SourceText, object]]:
-    """The top k distinct records (duplicates skipped) as numbered sources."""
+    """The top k distinct records (duplicates skipped) as numbered sources.
+
+    Records far below the best hit are left out: quoting a weakly related record as a source
+    misleads more than it helps.
+    """
     out = []
+    best = next((hit.score for hit in hits if not hit.duplicate_of), None)
     for hit in hits:
         if hit.duplicate_of:
             continue
+        if out and best is not None and best > 0 and hit.score < RELATIVE_SCORE * best:
+            break
         record = hit.record
         body = record_text(record)
         source = SourceText(len(out) + 1, record.id, f"{record.question}\n{body}", lang=record.lang)
