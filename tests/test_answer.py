@@ -150,7 +150,7 @@ def test_followup_rule():
     assert looks_like_followup("А як це виправити?")
     assert not looks_like_followup("Що таке перенавчання моделі в машинному навчанні?")
     assert not looks_like_followup("How does gradient descent choose the step size in practice?")
-    previous = turn_for("What is overfitting?", Answer("x", searched_query="What is overfitting?"))
+    previous = turn_for("What is overfitting?", Answer("x", grounded=True, searched_query="What is overfitting?"))
     assert condense_rule("How do you prevent it?", [previous]) == "What is overfitting? How do you prevent it?"
     assert condense_rule("What is a ROC curve used for in classification?", [previous]).startswith("What is a ROC")
 
@@ -308,3 +308,15 @@ def test_weak_hits_are_not_quoted_as_sources():
     hits = [hit("a", 10.0), hit("a2", 9.9, dup="a"), hit("b", 8.0), hit("c", 10.0 * RELATIVE_SCORE - 0.1)]
     numbered = [(source.n, record.id) for source, record in build_sources(hits, k=4)]
     assert numbered == [(1, "a"), (2, "b")]
+
+
+def test_followup_rule_skips_refused_turns():
+    from tutor.answer import Answer, Turn, condense_rule
+
+    def turn(question, grounded):
+        answer = Answer("text", [], grounded, question, None, [], "extractive" if grounded else "refused", "en")
+        return Turn(question, answer, [])
+
+    history = [turn("What is overfitting?", True), turn("How do I bake sourdough bread?", False)]
+    assert condense_rule("and how do you prevent it?", history) == "What is overfitting? and how do you prevent it?"
+    assert condense_rule("and how do you prevent it?", history[1:]) == "and how do you prevent it?"

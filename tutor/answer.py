@@ -224,9 +224,11 @@ def looks_like_followup(question: str) -> bool:
 
 def condense_rule(question: str, history: list[Turn]) -> str:
     """The previous turn's topic prepended to a short or pronoun-laden follow-up."""
-    if not history or not looks_like_followup(question):
+    grounded = [turn for turn in history if turn.answer.grounded]
+    if not grounded or not looks_like_followup(question):
         return question.strip()
-    previous = history[-1].answer.searched_query or history[-1].question
+    # The topic is the last turn the bank answered: a refused question has no topic to follow up on.
+    previous = grounded[-1].answer.searched_query or grounded[-1].question
     return f"{previous.strip()[:200]} {question.strip()}"
 
 

@@ -1,0 +1,440 @@
+"""The Streamlit app (app.py) with streamlit.testing.v1.AppTest, and its pure helpers (tutor/app_state.py).
+
+Every page: a chat turn with citations, a follow-up, an off-bank question, a mock interview graded
+with its report, progress after attempts, the library, the first-run build, the API key handling,
+bank text with markup shown as text, and two sessions that don't share state. TUTOR_LLM=none.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from tutor import app_state as S
+from tutor.store import Record
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = str(ROOT / "app.py")
+BANK = ROOT / "bank"
+CACHE = ROOT / ".cache" / "test-embeddings"
+TIMEOUT = 300  # a bound, not an expectation: models load on the first run in a process
+
+HOSTILE_Q = "<script>alert('q')</script> Why do neural networks need non-linear activation functions?"
+HOSTILE_A = ("<img src=x onerror=alert(1)> [click me](javascript:alert(1)) ![t](http://example.com/t.png) "
+             "**bold** $x^2$ :red[red] <b>not bold</b>")
+
+
+def build_bank_index(dest: Path) -> Path:
+    from ingest.pipeline import ingest
+    from tutor.config import get_settings
+
+    summary = ingest([BANK], dest, settings=get_settings(cache=CACHE, threads=2), rebuild=True)
+    assert summary.records >= 30 and not summary.skipped
+    return dest
+
+
+@pytest.fixture(scope="session")
+def bank_index(tmp_path_factory) -> Path:
+    """A real index of the default bank/ (38 records), built once per test session."""
+    return build_bank_index(tmp_path_factory.mktemp("bank-index") / "index")
+
+
+@pytest.fixture
+def app_env(monkeypatch, tmp_path, bank_index):
+    monkeypatch.setenv("TUTOR_INDEX", str(bank_index))
+    monkeypatch.setenv("TUTOR_DB", str(tmp_path / "progress.sqlite"))
+    monkeypatch.setenv("TUTOR_LLM", "none")
+    monkeypatch.setenv("TUTOR_CACHE", str(CACHE))
+    monkeypatch.setenv("TUTOR_THREADS", "2")
+    for name in ("TUTOR_API_KEY", "TUTOR_API_BASE", "TUTOR_API_MODEL"):
+        monkeypatch.delenv(name, raising=False)
+    return tmp_path
+
+
+def new_app():
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def ask(at, question: str):
+    at.chat_input[0].set_value(question).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def go(at, page: str):
+    at.sidebar.radio(key="page").set_value(page).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def unescaped(raw: str, value: str) -> bool:
+    """Whether `raw` occurs in `value` without a backslash before it (live Markdown/HTML)."""
+    return re.search(r"(?<!\\)" + re.escape(raw), value) is not None
+
+
+def texts(node) -> list[str]:
+    """Every string value shown under a node (markdown, text, captions, labels...)."""
+    out = []
+
+    def walk(n):
+        if getattr(n, "type", None) in ("text_input", "text_area"):
+            out.append(n.value or "")
+        else:
+            for attr in ("value", "label", "placeholder"):
+                v = getattr(n, attr, None)
+                if isinstance(v, str):
+                    out.append(v)
+                    break
+        children = getattr(n, "children", None)
+        if isinstance(children, dict):
+            for c in children.values():
+                walk(c)
+
+    walk(getattr(node, "_tree", node))
+    return out
+
+
+# -- pure helpers ---------------------------------------------------------------------------------
+
+
+def test_escape_markdown_makes_markup_inert():
+    out = S.escape_markdown("<script>x</script> [a](javascript:y) **b** $m$ :red[c]\nnext")
+    for raw in ("<script", "](", "**", "$m$", ":red["):
+        assert not unescaped(raw, out)
+    assert "\\<script\\>" in out and "  \nnext" in out
+    assert "".join(S.escape_pieces(["<scr", "ipt>"])) == S.escape_markdown("<script>")
+
+
+def test_api_config_precedence_and_key_status():
+    env = {"TUTOR_API_BASE": "http://env/v1", "TUTOR_API_MODEL": "m-env", "TUTOR_API_KEY": "sk-env"}
+    secrets = {"TUTOR_API_KEY": "sk-secret", "TUTOR_API_BASE": "http://secret/v1"}
+    cfg = S.api_config(env, secrets)
+    assert (cfg.base, cfg.model, cfg.key_source, cfg.key_status) == (
+        "http://env/v1", "m-env", "environment", "key set from environment")
+    assert "sk-env" not in repr(cfg)
+    cfg = S.api_config({}, secrets)
+    assert (cfg.base, cfg.key, cfg.key_status) == ("http://secret/v1", "sk-secret", "key set from secrets")
+    cfg = S.api_config(env, secrets, base="http://typed/v1", session_key="sk-typed")
+    assert (cfg.base, cfg.key, cfg.key_status) == ("http://typed/v1", "sk-typed", "key set for this session")
+    assert S.api_config({}, {}).key_status == "no key set"
+
+    class Broken:
+        def get(self, name):
+            raise FileNotFoundError("no secrets.toml")
+
+    assert S.api_config({}, Broken()).key is None
+    assert S.default_backend({"TUTOR_LLM": "NONE"}) == "none" and S.default_backend({}) == "local"
+
+
+def _rec(i, **kw) -> Record:
+    base = dict(id=f"r{i}", source="a.md", locator=str(i), section="Beginner Level", level="junior", lang="en",
+                question=f"Question {i}?", answer="An answer.", key_points=["a point"])
+    base.update(kw)
+    return Record(**base)
+
+
+def test_filters_and_locations():
+    records = [_rec(1), _rec(2, lang="uk", source="b.pdf", locator="p3", section="Deep Learning"),
+               _rec(3, level="senior", answer="Dropout drops units.")]
+    assert [r.id for r in S.filter_records(records, lang="uk")] == ["r2"]
+    assert [r.id for r in S.filter_records(records, level="any", section="beginner")] == ["r1", "r3"]
+    assert [r.id for r in S.filter_records(records, text="DROPOUT")] == ["r3"]
+    assert S.where(records[1]) == "b.pdf, page 3" and S.where(records[0]) == "a.md, line 1"
+    opts = S.options(records)
+    assert opts["level"] == ["junior", "senior"] and opts["section"] == ["Beginner Level", "Deep Learning"]
+
+
+def test_nearest_topics_from_a_refusal():
+    from tutor.answer import Answer
+
+    refused = Answer("The bank doesn't cover this.\nThe nearest topics:\n- What is A?\n- What is B?", mode="refused")
+    assert S.nearest_topics(refused) == ["What is A?", "What is B?"]
+    assert S.nearest_topics(Answer("- not a refusal", mode="extractive")) == []
+
+
+def test_progress_view_and_due_words(tmp_path):
+    from tutor.progress import Progress
+
+    records = {r.id: r for r in (_rec(1), _rec(2, section=""))}
+    now = datetime.now(UTC)
+    with Progress(tmp_path / "p.sqlite") as progress:
+        progress.start_session("s1")
+        for rid, score, when in (("r1", 20, now - timedelta(days=2)), ("r2", 90, now - timedelta(days=1))):
+            progress.record_attempt(session_id="s1", record=records[rid], question=records[rid].question,
+                                    answer="x", score=score, covered=[], missed=[], when=when)
+        view = S.progress_view(progress, records, now=now)
+    assert view.attempts == 2
+    assert view.by_topic[0] == ("Beginner Level", 20.0, 1)  # weakest first; "" section → source name
+    assert [s for _, s, _ in view.timeline] == [20, 90]
+    assert "r1" in [rid for rid, _, _ in view.due]
+    assert view.weak and view.weak[0].name == "Beginner Level"
+    assert S.ago(now - timedelta(minutes=1), now) == "due now"
+    assert S.ago(now + timedelta(days=3, minutes=1), now) == "in 3 days"
+
+
+def test_app_never_renders_html():
+    source = Path(APP).read_text(encoding="utf-8")
+    assert "unsafe_allow_html" not in source and "st.html" not in source and "components.html" not in source
+
+
+# -- the app --------------------------------------------------------------------------------------
+
+
+def test_first_run_builds_the_index_with_a_progress_bar(monkeypatch, tmp_path):
+    bank = tmp_path / "bank"
+    bank.mkdir()
+    shutil.copy(BANK / "ml_fundamentals.md", bank)
+    shutil.copy(BANK / "practice_quiz.txt", bank)
+    index = tmp_path / "index"
+    monkeypatch.setenv("TUTOR_BANK", str(bank))
+    monkeypatch.setenv("TUTOR_INDEX", str(index))
+    monkeypatch.setenv("TUTOR_DB", str(tmp_path / "p.sqlite"))
+    monkeypatch.setenv("TUTOR_LLM", "none")
+    monkeypatch.setenv("TUTOR_CACHE", str(CACHE))
+    at = new_app()
+    assert "First run" in at.subheader[0].value
+    at.button(key="build-index").click().run()
+    assert not at.exception, at.exception
+    assert (index / "manifest.json").is_file()
+    manifest = json.loads((index / "manifest.json").read_text())
+    assert set(manifest["sources"]) == {"ml_fundamentals.md", "practice_quiz.txt"}
+    # After the build the app reloads into the tutor with the new index.
+    assert at.chat_input, "the chat should open once the index is built"
+    assert any("22 records" in t or "records" in t for t in texts(at.sidebar))
+
+
+def test_first_run_progress_reports_each_file(tmp_path):
+    calls = []
+
+    class Summary:
+        records, files = 5, 2
+
+    def fake_ingest(paths, index_dir, settings=None, rebuild=False):
+        calls.append(([p.name for p in paths], Path(index_dir).name, rebuild))
+        return Summary()
+
+    def fake_discover(paths):
+        return [Path("a.md"), Path("b.txt")], []
+
+    seen = []
+    S.build_index(fake_ingest, fake_discover, tmp_path, tmp_path / "index", None,
+                  on_progress=lambda f, m: seen.append(round(f, 2)))
+    assert seen == [0.0, 0.33, 0.67, 1.0]
+    assert calls[-1] == ([tmp_path.name], "index", True)
+
+
+def test_chat_turn_with_citation_cards(app_env):
+    at = ask(new_app(), "What is overfitting and how can you prevent it?")
+    assistant = [m for m in at.chat_message if m.name == "assistant"]
+    assert len(assistant) == 1
+    shown = " ".join(texts(assistant[0]))
+    assert "overfitting" in shown.casefold()
+    cards = [e for e in at.expander if e.label.startswith("\\[1\\]")]
+    assert cards and "overfitting" in cards[0].label.casefold()
+    card_text = " ".join(texts(cards[0]))
+    assert "validation error" in card_text  # the cited record's answer
+    assert "ml\\_fundamentals\\.md, line" in card_text  # its source and locator
+    assert "junior" in card_text  # its level
+    assert any(b.label.startswith("Start a mock interview") for b in at.button)
+
+
+def test_follow_up_is_understood_in_context(app_env):
+    at = ask(new_app(), "What is overfitting and how can you prevent it?")
+    at = ask(at, "and how do you detect it?")
+    searched = [c.value for c in at.caption if c.value.startswith("searched:")]
+    assert searched and "overfitting" in searched[-1].casefold()
+    assert len([m for m in at.chat_message if m.name == "assistant"]) == 2
+
+
+def test_off_bank_question_is_refused_with_nearest_topics(app_env):
+    at = ask(new_app(), "How do I bake a sourdough bread with a crispy crust?")
+    assert any("doesn" in i.value and "cover" in i.value for i in at.info)
+    assert not [e for e in at.expander if e.label.startswith("\\[")]  # no citations
+    near = [b for b in at.button if b.key and b.key.startswith("near-")]
+    assert near, "the nearest topics are offered as questions to ask"
+    topic = near[0].label
+    near[0].click().run()
+    assert not at.exception
+    users = [m for m in at.chat_message if m.name == "user"]
+    assert " ".join(texts(users[-1])) == topic  # clicking a topic asks it
+
+
+def test_practice_button_starts_an_interview_on_the_topic(app_env):
+    at = ask(new_app(), "What is overfitting and how can you prevent it?")
+    [button] = [b for b in at.button if b.key == "practice-1"]
+    button.click().run()
+    assert not at.exception
+    assert at.session_state["page"] == "Mock interview"
+    assert at.text_area, "the interview asks its first question"
+    flow = at.session_state["interview"]
+    assert flow.record.id in {c.record_id for c in at.session_state["chat"].entries[1].citations} \
+        or flow.topic == "Beginner Level"
+
+
+def _start_interview(at, level="junior", lang="en", n=2):
+    go(at, "Mock interview")
+    boxes = {s.label: s for s in at.main.selectbox}
+    boxes["Level"].set_value(level)
+    boxes["Language"].set_value(lang)
+    at.number_input[0].set_value(n)
+    at.form_submit_button[0].click().run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_interview_answer_graded_follow_up_and_report(app_env):
+    at = _start_interview(new_app(), n=2)
+    flow = at.session_state["interview"]
+    record = flow.record
+    assert at.main.subheader[0].value == S.escape_markdown(record.question)
+    # Answer with the reference: a high grade with covered points.
+    at.text_area(key="answer-text").set_value(record.answer)
+    at.form_submit_button[0].click().run()
+    assert not at.exception, at.exception
+    grade = [m for m in at.metric if m.label == "Grade"]
+    assert grade and int(grade[0].value.split("/")[0]) >= 60
+    assert any(md.value == "**Covered**" for md in at.markdown)
+    running = [m for m in at.metric if m.label == "Running score"][0]
+    assert running.value != "—"
+    # A follow-up (or the next question) comes next.
+    if at.session_state["interview"].phase == "follow":
+        assert any(md.value.startswith("**Follow-up:**") for md in at.markdown)
+        at.text_area(key="follow-text").set_value("I don't know.")
+        at.form_submit_button[0].click().run()
+        assert any(m.label == "Follow-up grade" for m in at.metric)
+    at.button(key="next-question").click().run()
+    # Second question: a poor answer scores low and lists missed points.
+    at.text_area(key="answer-text").set_value("No idea, sorry.")
+    at.form_submit_button[0].click().run()
+    assert any(md.value == "**Missed**" for md in at.markdown)
+    if at.session_state["interview"].phase == "follow":
+        at.form_submit_button(key="FormSubmitter:follow-form-Skip follow-up").click().run()
+    at.button(key="next-question").click().run()
+    assert not at.exception, at.exception
+    # The report, in Markdown and PDF.
+    assert at.success and "Interview finished: 2 answered" in at.success[0].value
+    labels = [d.label for d in at.download_button]
+    assert labels == ["Download report (Markdown)", "Download report (PDF)"]
+    flow = at.session_state["interview"]
+    md = flow.report_md.decode()
+    assert md.startswith("# Mock interview report") and record.question in md
+    assert flow.report_pdf.startswith(b"%PDF")
+    at.download_button(key="report-md").click().run()
+    assert not at.exception
+
+
+def test_progress_after_attempts(app_env):
+    at = new_app()
+    go(at, "Progress")
+    assert any("No answers yet" in i.value for i in at.info)
+    at = _start_interview(at, n=1, level="middle")
+    at.text_area(key="answer-text").set_value("Not sure.")
+    at.form_submit_button[0].click().run()
+    go(at, "Progress")
+    metrics = {m.label: m.value for m in at.metric}
+    assert int(metrics["Answers graded"]) >= 1
+    assert len(at.get("vega_lite_chart")) == 2  # scores by topic, scores over time
+    assert "Weakest topics" in [s.value for s in at.subheader]
+    weak = at.dataframe[0].value
+    assert "Intermediate Level" in set(weak["topic"])
+
+
+def test_library_filter_search_and_open(app_env):
+    at = go(new_app(), "Library")
+    assert at.caption[0].value == "38 record(s)"
+    at.sidebar.selectbox(key="f_lang").set_value("uk").run()
+    assert at.caption[0].value == "11 record(s)"
+    at.sidebar.selectbox(key="f_lang").set_value("any").run()
+    at.text_input(key="lib-search").set_value("dropout regularization").run()
+    assert not at.exception
+    opened = at.selectbox(key="lib-open")
+    assert "dropout" in opened.format_func(opened.value).casefold()
+    shown = " ".join(texts(at.main))
+    assert "Where it came from:" in shown and ("page" in shown or "line" in shown)
+
+
+def test_bank_text_with_markup_is_shown_as_text(app_env, tmp_path, bank_index, monkeypatch):
+    hostile = tmp_path / "hostile-index"
+    shutil.copytree(bank_index, hostile)
+    rows = [json.loads(line) for line in (hostile / "records.jsonl").read_text().splitlines()]
+    target = next(r for r in rows if r["question"].startswith("Why do neural networks need non-linear"))
+    target["question"] = HOSTILE_Q
+    target["answer"] = HOSTILE_A
+    (hostile / "records.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+    monkeypatch.setenv("TUTOR_INDEX", str(hostile))
+
+    at = go(new_app(), "Library")
+    at.text_input(key="lib-search").set_value("non-linear activation functions").run()
+    at.selectbox(key="lib-open").set_value(target["id"]).run()
+    assert not at.exception
+    assert HOSTILE_A in [t.value for t in at.text]  # shown verbatim as plain text
+    assert not at.get("html")
+    shown = texts(at)
+    assert any("Where it came from" in t for t in shown) and any("record(s)" in t for t in shown)
+    for value in shown:
+        if value in (HOSTILE_A, HOSTILE_Q) or value.startswith("• "):
+            continue  # st.text: never parsed
+        for raw in ("<script", "<img", "](javascript", "<b>"):
+            assert not unescaped(raw, value), f"unescaped markup reached Markdown: {value!r}"
+
+    go(at, "Chat")
+    ask(at, "Why do neural networks need non-linear activation functions?")
+    card = [e for e in at.expander if "alert" in e.label]
+    assert card and "\\<script\\>" in card[0].label
+    for value in texts(at.main):
+        if value == HOSTILE_A:
+            continue
+        assert not unescaped("<script", value) and not unescaped("<img", value)
+
+
+def test_api_key_is_never_shown(app_env, monkeypatch):
+    secret = "sk-test-DO-NOT-SHOW-1234567890"
+    monkeypatch.setenv("TUTOR_API_KEY", secret)
+    monkeypatch.setenv("TUTOR_API_BASE", "http://127.0.0.1:9/v1")
+    monkeypatch.setenv("TUTOR_API_MODEL", "test-model")
+    at = new_app()
+    at.sidebar.selectbox(key="llm_backend").set_value("api").run()
+    assert not at.exception
+    key_box = at.sidebar.text_input(key="api_key_input")
+    assert key_box.value == ""
+    assert any(c.value.endswith("key set from environment") for c in at.sidebar.caption)
+    shown = texts(at)
+    assert any("key set from environment" in t for t in shown)
+    assert not any(secret in t for t in shown)
+    typed = "sk-typed-SECRET-0987654321"
+    key_box.set_value(typed).run()
+    assert at.sidebar.text_input(key="api_key_input").value == ""  # moved out of the widget
+    assert any(c.value.endswith("key set for this session") for c in at.sidebar.caption)
+    assert not any(typed in t or secret in t for t in texts(at))
+
+
+def test_two_sessions_do_not_share_state(app_env):
+    a, b = new_app(), new_app()
+    ask(a, "What is the difference between precision and recall?")
+    ask(b, "How does k-means clustering work?")
+    a_users = [" ".join(texts(m)) for m in a.chat_message if m.name == "user"]
+    b_users = [" ".join(texts(m)) for m in b.chat_message if m.name == "user"]
+    assert a_users == ["What is the difference between precision and recall?"]
+    assert b_users == ["How does k-means clustering work?"]
+    a_first = next(e.label for e in a.expander if e.label.startswith("\\[1\\]")).casefold()
+    b_first = next(e.label for e in b.expander if e.label.startswith("\\[1\\]")).casefold()
+    assert "precision" in a_first and "k\\-means" in b_first
+    assert a.session_state["chat"] is not b.session_state["chat"]
+
+
+def test_new_conversation_clears_history(app_env):
+    at = ask(new_app(), "What is a confusion matrix?")
+    assert len(at.chat_message) == 2
+    at.button(key="clear-chat").click().run()
+    assert not at.exception
+    assert len(at.chat_message) == 0 and at.session_state["chat"].conversation.history == []

@@ -1,0 +1,226 @@
+"""The app in a real browser: `streamlit run app.py` as a subprocess, driven by Debian's headless Chromium
+through Playwright (executable_path=/usr/bin/chromium; `playwright install` is never used).
+
+scripts/setup.sh installs chromium (apt, when root) and playwright (pip). These tests fail — not skip —
+when either is missing, unless TUTOR_SKIP_BROWSER=1 says so explicitly. Every wait is bounded; the
+server is stopped in the fixture's teardown.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+BANK = ROOT / "bank"
+CACHE = ROOT / ".cache" / "test-embeddings"
+CHROMIUM = os.environ.get("TUTOR_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage"]
+START_TIMEOUT_S = 180
+ANSWER_TIMEOUT_MS = 240_000  # bounds, not expectations: the first answer loads the models
+STEP_TIMEOUT_MS = 60_000
+
+
+def _require_browser() -> None:
+    if os.environ.get("TUTOR_SKIP_BROWSER") == "1":
+        pytest.skip("TUTOR_SKIP_BROWSER=1")
+    problems = []
+    if not (Path(CHROMIUM).is_file() and os.access(CHROMIUM, os.X_OK)):
+        problems.append(f"{CHROMIUM} not found (apt-get install chromium chromium-driver; scripts/setup.sh does it)")
+    try:
+        import playwright  # noqa: F401
+    except ImportError:
+        problems.append("playwright is not installed (pip install playwright; scripts/setup.sh does it)")
+    if problems:
+        pytest.fail("browser tests need: " + "; ".join(problems) + " — or set TUTOR_SKIP_BROWSER=1", pytrace=False)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_healthy(url: str, proc: subprocess.Popen, timeout_s: float) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"streamlit exited with {proc.returncode}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=5) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.5)
+    raise TimeoutError(f"streamlit did not answer on {url} within {timeout_s}s")
+
+
+@pytest.fixture(scope="module")
+def bank_index(tmp_path_factory) -> Path:
+    from ingest.pipeline import ingest
+    from tutor.config import get_settings
+
+    dest = tmp_path_factory.mktemp("browser-index") / "index"
+    ingest([BANK], dest, settings=get_settings(cache=CACHE, threads=2), rebuild=True)
+    return dest
+
+
+@pytest.fixture(scope="module")
+def server(bank_index, tmp_path_factory):
+    _require_browser()
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    log = tmp_path_factory.mktemp("streamlit-log") / "server.log"
+    env = {**os.environ, "TUTOR_INDEX": str(bank_index), "TUTOR_LLM": "none", "TUTOR_CACHE": str(CACHE),
+           "TUTOR_DB": str(tmp_path_factory.mktemp("browser-db") / "progress.sqlite"), "TUTOR_THREADS": "2",
+           "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
+    streamlit = shutil.which("streamlit", path=str(Path(sys.executable).parent)) or "streamlit"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            [streamlit, "run", "app.py", "--server.headless", "true", "--server.address", "127.0.0.1",
+             "--server.port", str(port), "--browser.gatherUsageStats", "false"],
+            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+    try:
+        wait_healthy(url, proc, START_TIMEOUT_S)
+        yield url
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=10)
+        text = log.read_text(errors="replace")
+        assert "Traceback" not in text, text[-4000:]
+
+
+def launch(p):
+    return p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+
+
+def assert_png(path: Path) -> None:
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 5000, f"{path} is not a real screenshot"
+
+
+def test_chat_citation_and_interview_in_a_browser(server, tmp_path):
+    from playwright.sync_api import expect, sync_playwright
+
+    shots = tmp_path / "screenshots"
+    shots.mkdir()
+    with sync_playwright() as p:
+        browser = launch(p)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.set_default_timeout(STEP_TIMEOUT_MS)
+            page.goto(server, wait_until="domcontentloaded")
+            box = page.get_by_test_id("stChatInputTextArea")
+            expect(box).to_be_visible(timeout=START_TIMEOUT_S * 1000)
+            # Ask; the streamed answer appears with its citations.
+            box.fill("What is overfitting and how can you prevent it?")
+            box.press("Enter")
+            assistant = page.get_by_test_id("stChatMessage").nth(1)
+            expect(assistant).to_contain_text("question bank says", timeout=ANSWER_TIMEOUT_MS)
+            card = page.get_by_test_id("stExpander").filter(has_text="What is overfitting and how can you prevent it")
+            expect(card.first).to_be_visible()
+            card.first.locator("summary").click()
+            expect(card.first).to_contain_text("validation error")
+            expect(card.first).to_contain_text("ml_fundamentals.md, line")
+            page.screenshot(path=str(shots / "chat.png"), full_page=True)
+
+            # One interview turn.
+            page.get_by_test_id("stSidebar").get_by_text("Mock interview", exact=True).click()
+            start = page.get_by_role("button", name="Start the interview")
+            expect(start).to_be_visible()
+            start.click()
+            answer = page.get_by_label("Your answer", exact=True)
+            expect(answer).to_be_visible()
+            answer.fill("A model that memorises noise in the training data; use more data, regularization, "
+                        "dropout, early stopping and a validation set.")
+            page.get_by_role("button", name="Submit answer").click()
+            expect(page.get_by_test_id("stMetric").filter(has_text="Grade")).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
+            expect(page.get_by_test_id("stMetric").filter(has_text="Running score")).not_to_contain_text("—")
+            page.screenshot(path=str(shots / "interview.png"), full_page=True)
+            assert page.get_by_test_id("stException").count() == 0
+        finally:
+            browser.close()
+    for name in ("chat.png", "interview.png"):
+        assert_png(shots / name)
+    keep = os.environ.get("TUTOR_SCREENSHOTS")  # a folder to keep the screenshots in, for a human to look
+    if keep:
+        Path(keep).mkdir(parents=True, exist_ok=True)
+        for png in shots.glob("*.png"):
+            shutil.copy(png, Path(keep) / png.name)
+
+
+QUESTIONS = {
+    "What is the bias-variance tradeoff?": "bias-variance",
+    "What is the difference between supervised and unsupervised learning?": "unsupervised",
+    "How does k-fold cross-validation work and why use it?": "cross-validation",
+    "What is the difference between L1 and L2 regularization?": "L1 and L2",
+    "How does a random forest differ from gradient boosting?": "random forest",
+    "How does batch normalization help train deep networks?": "batch normalization",
+    "What does the ROC curve show, and what does AUC measure?": "ROC curve",
+    "What is a confusion matrix?": "confusion matrix",
+    "What is a generator in Python and why use one?": "generator",
+    "How does k-means clustering work?": "k-means",
+}
+
+
+def test_ten_sessions_at_once_keep_their_own_state(server, tmp_path):
+    from playwright.async_api import async_playwright, expect
+
+    async def one(browser, question: str, expected: str) -> tuple[str, str, int]:
+        context = await browser.new_context(viewport={"width": 1100, "height": 800})
+        try:
+            page = await context.new_page()
+            page.set_default_timeout(STEP_TIMEOUT_MS)
+            await page.goto(server, wait_until="domcontentloaded")
+            box = page.get_by_test_id("stChatInputTextArea")
+            await expect(box).to_be_visible(timeout=START_TIMEOUT_S * 1000)
+            await box.fill(question)
+            await box.press("Enter")
+            messages = page.get_by_test_id("stChatMessage")
+            await expect(messages.nth(1)).to_contain_text(expected, timeout=ANSWER_TIMEOUT_MS)
+            await expect(page.get_by_test_id("stExpander").filter(has_text=expected).first).to_be_visible()
+            user = await messages.nth(0).inner_text()
+            count = await messages.count()
+            exceptions = await page.get_by_test_id("stException").count()
+            if question == next(iter(QUESTIONS)):
+                await page.screenshot(path=str(tmp_path / "session0.png"), full_page=True)
+            return user, await messages.nth(1).inner_text(), count + 100 * exceptions
+        finally:
+            await context.close()
+
+    async def main():
+        async with async_playwright() as p:
+            browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+            try:
+                return await asyncio.wait_for(
+                    asyncio.gather(*(one(browser, q, e) for q, e in QUESTIONS.items())), timeout=600)
+            finally:
+                await browser.close()
+
+    results = asyncio.run(main())
+    for (question, _expected), (user, _answer, count) in zip(QUESTIONS.items(), results, strict=True):
+        assert user.strip().endswith(question), (question, user)  # its own question, no one else's
+        assert count == 2, f"{question!r}: {count} messages (other sessions' turns leaked, or an exception)"
+    assert_png(tmp_path / "session0.png")
+    keep = os.environ.get("TUTOR_SCREENSHOTS")
+    if keep:
+        Path(keep).mkdir(parents=True, exist_ok=True)
+        shutil.copy(tmp_path / "session0.png", Path(keep) / "session0.png")

@@ -1,0 +1,543 @@
+"""Everything the Streamlit app decides, as plain Python (no Streamlit import): testable on its own.
+
+app.py only lays out widgets and calls these. Per-user state lives in small classes stored in the
+user's st.session_state (ChatState, InterviewFlow); shared read-only resources (index, retriever,
+grader, local model) are passed in.
+
+Document text is data: `escape_markdown` makes any bank or model text inert before Streamlit's
+Markdown renderer sees it (no links, images, HTML, math or colour directives survive).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from tutor.store import LEVELS, Record
+
+ANY = "any"
+LANGS = ("en", "uk")
+LLM_LABELS = {
+    "local": "local (llama.cpp, offline)",
+    "api": "API (OpenAI-compatible)",
+    "none": "none (quote the bank)",
+}
+
+# -- text safety ----------------------------------------------------------------------------------
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&=\"'^@%])")
+
+
+def escape_markdown(text: str) -> str:
+    """Text that Markdown renders literally: every ASCII punctuation that could be markup is
+    backslash-escaped (CommonMark allows it for any ASCII punctuation), so no link, image, HTML
+    tag, math or directive can form. Line breaks are kept (hard breaks)."""
+    text = _MD_SPECIAL.sub(r"\\\1", str(text))
+    return text.replace("\r\n", "\n").replace("\n", "  \n")
+
+
+def escape_pieces(pieces) -> Iterator[str]:
+    """escape_markdown piece by piece (escaping is per character, so pieces concatenate correctly)."""
+    for piece in pieces:
+        yield escape_markdown(piece)
+
+
+# -- settings from the environment, st.secrets and the sidebar ------------------------------------
+
+
+@dataclass
+class ApiConfig:
+    base: str = ""
+    model: str = ""
+    key: str | None = field(default=None, repr=False)
+    key_source: str | None = None  # "environment" | "secrets" | "this session" | None
+
+    @property
+    def key_status(self) -> str:
+        return f"key set from {self.key_source}" if self.key_source in ("environment", "secrets") else (
+            "key set for this session" if self.key_source else "no key set")
+
+
+def _secret(secrets: Mapping, name: str) -> str | None:
+    try:
+        value = secrets.get(name)
+    except Exception:  # st.secrets raises when there is no secrets file
+        return None
+    return str(value) if value else None
+
+
+def api_config(env: Mapping, secrets: Mapping, base: str | None = None, model: str | None = None,
+               session_key: str | None = None) -> ApiConfig:
+    """The API endpoint: sidebar values over the environment over st.secrets. The key is kept here
+    only to build the client; it is never returned to the page (key_status says where it came from)."""
+    base = (base or "").strip() or env.get("TUTOR_API_BASE") or _secret(secrets, "TUTOR_API_BASE") or ""
+    model = (model or "").strip() or env.get("TUTOR_API_MODEL") or _secret(secrets, "TUTOR_API_MODEL") or ""
+    if session_key:
+        return ApiConfig(base, model, session_key, "this session")
+    if env.get("TUTOR_API_KEY"):
+        return ApiConfig(base, model, env["TUTOR_API_KEY"], "environment")
+    secret = _secret(secrets, "TUTOR_API_KEY")
+    if secret:
+        return ApiConfig(base, model, secret, "secrets")
+    return ApiConfig(base, model, None, None)
+
+
+def default_backend(env: Mapping) -> str:
+    value = (env.get("TUTOR_LLM") or "local").strip().lower()
+    return value if value in LLM_LABELS else "local"
+
+
+# -- the index ------------------------------------------------------------------------------------
+
+
+@dataclass
+class IndexInfo:
+    path: Path
+    records: int
+    sources: list[str]
+    chunks: int
+    created: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.records} records from {len(self.sources)} source(s)"
+
+
+def index_stamp(index_dir: Path) -> int | None:
+    """Changes whenever the index is rebuilt (the manifest is rewritten); None when there is none."""
+    path = Path(index_dir) / "manifest.json"
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:
+        return None
+
+
+def index_info(index) -> IndexInfo:
+    counts = index.manifest.get("counts", {})
+    return IndexInfo(
+        path=Path(index.dir),
+        records=int(counts.get("records", len(index.records))),
+        sources=sorted(index.manifest.get("sources", {})),
+        chunks=int(counts.get("chunks", len(index.chunks))),
+        created=str(index.manifest.get("created", "")),
+    )
+
+
+_build_lock = threading.Lock()
+
+
+def build_index(ingest_fn: Callable, discover_fn: Callable, bank: Path, index_dir: Path, settings,
+                on_progress: Callable[[float, str], None] = lambda f, m: None):
+    """First-run build: ingest the bank file by file into a staging index (real progress per file;
+    embeddings land in the content-hash cache), then one final ingest into `index_dir` (atomic,
+    from the cache). `ingest_fn`/`discover_fn` are ingest.pipeline's (tutor never imports ingest).
+    Returns ingest's Summary of the final build."""
+    import shutil
+    import tempfile
+
+    with _build_lock:
+        files, missing = discover_fn([Path(bank)])
+        if not files:
+            why = "; ".join(f"{m.path}: {m.reason}" for m in missing) or f"no supported files in {bank}"
+            raise FileNotFoundError(why)
+        steps = len(files) + 1
+        staging = Path(tempfile.mkdtemp(prefix="tutor-build-"))
+        try:
+            for i, path in enumerate(files):
+                on_progress(i / steps, f"Reading and embedding {path.name} ({i + 1}/{len(files)})")
+                try:
+                    ingest_fn([path], staging / "index", settings=settings)
+                except Exception:  # a bad file: the final run reports it in its summary
+                    pass
+            on_progress(len(files) / steps, "Writing the index")
+            summary = ingest_fn([Path(bank)], Path(index_dir), settings=settings, rebuild=True)
+            on_progress(1.0, f"Done: {summary.records} records from {summary.files} file(s)")
+            return summary
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+
+
+# -- filters --------------------------------------------------------------------------------------
+
+
+def options(records: list[Record]) -> dict[str, list[str]]:
+    """Choices for the filter widgets, from the index."""
+    sections = sorted({r.section for r in records if r.section.strip()}, key=str.casefold)
+    return {
+        "level": [lv for lv in LEVELS if any(r.level == lv for r in records)],
+        "lang": sorted({r.lang for r in records}),
+        "source": sorted({r.source for r in records}),
+        "section": sections,
+    }
+
+
+def clean(value: str | None) -> str | None:
+    return None if value in (None, "", ANY) else value
+
+
+def filter_records(records: list[Record], level=None, lang=None, source=None, section=None,
+                   text: str | None = None) -> list[Record]:
+    """Records matching every given filter (section and text: case-insensitive substrings)."""
+    level, lang, source, section = clean(level), clean(lang), clean(source), clean(section)
+    needle = (text or "").strip().casefold()
+    out = []
+    for r in records:
+        if level and r.level != level:
+            continue
+        if lang and r.lang != lang:
+            continue
+        if source and r.source != source:
+            continue
+        if section and section.casefold() not in r.section.casefold():
+            continue
+        if needle and needle not in f"{r.question}\n{r.answer}".casefold():
+            continue
+        out.append(r)
+    return out
+
+
+def where(record: Record) -> str:
+    """Where a record came from: source file and locator (line, or page for a PDF)."""
+    loc = str(record.locator or "").strip()
+    if not loc:
+        return record.source
+    if loc.startswith("p") and loc[1:].isdigit():
+        return f"{record.source}, page {loc[1:]}"
+    if loc.isdigit():
+        return f"{record.source}, line {loc}"
+    return f"{record.source}, {loc}"
+
+
+def record_meta(record: Record) -> str:
+    parts = [record.level if record.level != "unknown" else "", record.lang, record.section, where(record)]
+    return " · ".join(p for p in parts if p)
+
+
+def record_rows(records: list[Record]) -> list[dict]:
+    """Table rows for the library (plain strings: the grid never renders them as HTML)."""
+    return [{"question": r.question, "level": r.level, "lang": r.lang, "section": r.section,
+             "source": where(r), "id": r.id} for r in records]
+
+
+# -- chat -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class CitationCard:
+    n: int
+    record_id: str
+    question: str
+    answer: str
+    source: str
+    where: str
+    section: str
+    level: str
+    lang: str
+    key_points: list[str] = field(default_factory=list)
+
+    @property
+    def title(self) -> str:
+        return f"[{self.n}] {self.question}"
+
+
+@dataclass
+class ChatEntry:
+    role: str  # "user" | "assistant"
+    text: str
+    citations: list[CitationCard] = field(default_factory=list)
+    grounded: bool = True
+    searched: str = ""
+    notice: str | None = None
+    mode: str = ""
+    nearest: list[str] = field(default_factory=list)
+    topic: str | None = None  # the section to practise ("start a mock interview on the topic")
+
+    @property
+    def refused(self) -> bool:
+        return self.mode == "refused"
+
+    def show_searched(self, question: str) -> bool:
+        return bool(self.searched) and self.searched.strip().casefold() != question.strip().casefold()
+
+
+def citation_cards(answer, by_id: Mapping[str, Record]) -> list[CitationCard]:
+    cards = []
+    for c in answer.citations:
+        r = by_id.get(c.record_id)
+        if r is None:
+            cards.append(CitationCard(c.n, c.record_id, c.question, "", c.source, c.source, "", "", ""))
+            continue
+        cards.append(CitationCard(c.n, r.id, r.question, r.answer, r.source, where(r), r.section, r.level,
+                                  r.lang, list(r.key_points)))
+    return cards
+
+
+def nearest_topics(answer) -> list[str]:
+    """The nearest covered topics named in a refusal (the answer module lists them as "- " lines)."""
+    if getattr(answer, "mode", "") != "refused":
+        return []
+    lines = answer.text.splitlines()
+    return [line[2:].strip() for line in lines[1:] if line.startswith("- ") and line[2:].strip()]
+
+
+def entry_for(answer, by_id: Mapping[str, Record]) -> ChatEntry:
+    cards = citation_cards(answer, by_id)
+    topic = next((c.section for c in cards if c.section.strip()), None)
+    return ChatEntry("assistant", answer.text, cards, bool(answer.grounded), answer.searched_query or "",
+                     answer.notice, answer.mode, nearest_topics(answer), topic)
+
+
+class ChatState:
+    """One user's chat: the displayed history and the Conversation that answers in context."""
+
+    def __init__(self, conversation):
+        self.conversation = conversation
+        self.entries: list[ChatEntry] = []
+        self.practice: list[str] = []  # record ids cited by the last grounded answer
+
+    def stream(self, question: str, by_id: Mapping[str, Record], lock: threading.Lock | None = None,
+               ) -> tuple[Iterator[str], Callable[[], ChatEntry]]:
+        """(escaped text pieces for st.write_stream, a function returning the finished entry).
+
+        The retrieval step (before the first piece) runs under `lock`, one search at a time per
+        process; the model's own generation is not held by it.
+        """
+        self.entries.append(ChatEntry("user", question))
+        holder: dict = {}
+
+        def pieces():
+            gen = self.conversation.stream(question)
+            try:
+                if lock is not None:
+                    with lock:
+                        first = next(gen)
+                else:
+                    first = next(gen)
+            except StopIteration:
+                return
+            for item in _chain(first, gen):
+                if isinstance(item, str):
+                    yield escape_markdown(item)
+                else:
+                    holder["answer"] = item
+
+        def finish() -> ChatEntry:
+            answer = holder.get("answer")
+            if answer is None:
+                entry = ChatEntry("assistant", "Something went wrong while answering; please ask again.",
+                                  grounded=False, mode="error")
+            else:
+                entry = entry_for(answer, by_id)
+            self.entries.append(entry)
+            return entry
+
+        return pieces(), finish
+
+    def reset(self) -> None:
+        self.entries.clear()
+        self.conversation.reset()
+
+
+def _chain(first, rest):
+    yield first
+    yield from rest
+
+
+# -- mock interview -------------------------------------------------------------------------------
+
+
+def questions_on_topic(records: list[Record], record_ids: list[str], topic: str | None, n: int = 3,
+                       seed: int | None = None) -> list[Record]:
+    """The cited records first, then others on the same topic (section), up to n askable ones."""
+    from tutor.interview import QuestionFilters, askable, pick_questions
+
+    by_id = {r.id: r for r in records}
+    chosen: list[Record] = []
+    for rid in record_ids:
+        r = by_id.get(rid)
+        if r is not None and askable(r) and r not in chosen:
+            chosen.append(r)
+    if topic and len(chosen) < n:
+        more = pick_questions(records, n=n * 3, filters=QuestionFilters(topic=topic), seed=seed)
+        chosen += [r for r in more if r.id not in {c.id for c in chosen}]
+    return chosen[:n]
+
+
+@contextmanager
+def attached(session, progress):
+    """Give an InterviewSession this run's Progress (a SQLite connection belongs to one thread)."""
+    session.progress = progress
+    try:
+        yield session
+    finally:
+        session.progress = None
+
+
+class InterviewFlow:
+    """One user's mock interview as a small state machine around tutor.interview.InterviewSession.
+
+    phase: "answer" (the current question waits for an answer), "follow" (its follow-up waits),
+    "review" (graded; next() moves on), "done" (the report is ready).
+    """
+
+    def __init__(self, session, topic: str | None = None):
+        self.session = session
+        self.topic = topic
+        self.i = 0
+        self.phase = "answer" if session.questions else "done"
+        self.turn = None
+        self.follow = None
+        self.follow_result = None
+        self.report_md: bytes | None = None
+        self.report_pdf: bytes | None = None
+        self.report_error: str | None = None
+
+    @property
+    def total(self) -> int:
+        return len(self.session.questions)
+
+    @property
+    def record(self) -> Record | None:
+        return self.session.questions[self.i] if self.i < self.total else None
+
+    @property
+    def scores(self) -> list[int]:
+        return [t.score for t in self.session.turns if t.score is not None]
+
+    @property
+    def running_score(self) -> float | None:
+        s = self.scores
+        return round(sum(s) / len(s), 1) if s else None
+
+    def submit(self, text: str, progress=None):
+        if self.phase != "answer" or self.record is None:
+            return None
+        text = (text or "").strip()
+        with attached(self.session, progress):
+            if not text:
+                self.turn = self.session.skip(self.record)
+                self.follow = None
+            else:
+                self.turn = self.session.answer(self.record, text)
+                self.follow = self.session.follow_up(self.turn)
+        self.follow_result = None
+        self.phase = "follow" if self.follow is not None else "review"
+        return self.turn
+
+    def skip(self, progress=None):
+        return self.submit("", progress)
+
+    def submit_follow_up(self, text: str, progress=None):
+        if self.phase != "follow" or self.follow is None:
+            return None
+        text = (text or "").strip()
+        with attached(self.session, progress):
+            if text:
+                self.follow_result = self.session.answer_follow_up(self.turn, self.follow, text)
+            else:
+                self.session.skip_follow_up(self.turn, self.follow)
+                self.follow_result = None
+        self.phase = "review"
+        return self.follow_result
+
+    def next(self, progress=None) -> None:
+        if self.phase != "review":
+            return
+        self.i += 1
+        self.turn, self.follow, self.follow_result = None, None, None
+        if self.i >= self.total:
+            self.finish(progress)
+        else:
+            self.phase = "answer"
+
+    def finish(self, progress=None) -> None:
+        """End the interview (also early) and prepare the reports."""
+        self.phase = "done"
+        from tutor.report import report_data, to_markdown, write_pdf
+
+        with attached(self.session, progress):
+            data = report_data(self.session)
+        self.report_md = to_markdown(data).encode("utf-8")
+        try:
+            import tempfile
+
+            with tempfile.TemporaryDirectory() as tmp:
+                path = write_pdf(data, Path(tmp) / "report.pdf")
+                self.report_pdf = path.read_bytes()
+        except Exception as exc:  # a PDF problem must not lose the Markdown report
+            self.report_pdf = None
+            self.report_error = f"PDF report unavailable: {exc}"
+
+    def summary(self) -> dict:
+        return self.session.summary()
+
+    def file_name(self, ext: str) -> str:
+        return f"interview-{self.session.session_id}.{ext}"
+
+
+# -- progress -------------------------------------------------------------------------------------
+
+
+@dataclass
+class ProgressView:
+    attempts: int
+    by_topic: list[tuple[str, float, int]]  # (topic, mean score, attempts), weakest first
+    timeline: list[tuple[datetime, int, str]]  # (when, score, question) of main questions
+    due: list[tuple[str, str, datetime | None]]  # (record id, question, due)
+    upcoming: list[tuple[str, str, datetime | None]]
+    weak: list  # tutor.progress.WeakTopic
+
+
+def _when(value: str) -> datetime:
+    try:
+        dt = datetime.fromisoformat(value)
+    except ValueError:
+        return datetime.now(UTC)
+    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
+
+
+def progress_view(progress, by_id: Mapping[str, Record], now: datetime | None = None) -> ProgressView:
+    now = now or datetime.now(UTC)
+    attempts = progress.attempts()
+    buckets: dict[str, list[int]] = {}
+    timeline = []
+    questions: dict[str, str] = {}
+    for a in attempts:
+        topic = a.section.strip() or (by_id[a.record_id].source if a.record_id in by_id else "(no section)")
+        buckets.setdefault(topic, []).append(a.score)
+        if not a.is_follow_up:
+            timeline.append((_when(a.created), a.score, a.question))
+            questions[a.record_id] = a.question
+    by_topic = sorted(((t, round(sum(s) / len(s), 1), len(s)) for t, s in buckets.items()),
+                      key=lambda x: (x[1], x[0]))
+    due_ids = progress.due_record_ids(now)
+
+    def question_of(rid: str) -> str:
+        return by_id[rid].question if rid in by_id else questions.get(rid, rid)
+
+    due = [(rid, question_of(rid), progress.due_at(rid)) for rid in due_ids]
+    later = []
+    for rid in progress.asked_record_ids() - set(due_ids):
+        later.append((rid, question_of(rid), progress.due_at(rid)))
+    later.sort(key=lambda x: x[2] or now)
+    return ProgressView(len(attempts), by_topic, timeline, due, later[:10], progress.weak_topics(now=now))
+
+
+def ago(when: datetime | None, now: datetime | None = None) -> str:
+    """'due now', 'in 3 days', 'in 5 hours' — human words for a due date."""
+    if when is None:
+        return "not scheduled"
+    now = now or datetime.now(UTC)
+    delta = (when - now).total_seconds()
+    if delta <= 0:
+        return "due now"
+    if delta < 3600:
+        return f"in {max(1, int(delta // 60))} min"
+    if delta < 86400:
+        return f"in {int(delta // 3600)} h"
+    return f"in {int(delta // 86400)} days"
