@@ -18,7 +18,15 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from tutor.answer import SYSTEM_PROMPT, build_sources, user_message  # noqa: E402
+from tutor.answer import (  # noqa: E402
+    K_SOURCES,
+    K_SOURCES_FOLLOWUP,
+    SOURCE_CHARS,
+    SOURCE_CHARS_FOLLOWUP,
+    SYSTEM_PROMPT,
+    build_sources,
+    user_message,
+)
 from tutor.config import get_settings  # noqa: E402
 from tutor.llm import LocalLLM  # noqa: E402
 
@@ -46,12 +54,16 @@ def _turn(llm, messages, max_tokens):
     }
 
 
-def _sources(index: Path | None, question: str):
+def _sources(index: Path | None, question: str, follow_up: bool = False):
+    """The sources the answer module would give the model (fewer and shorter on a follow-up)."""
     if index is None:
         return None
     from tutor.retrieve import Retriever
 
-    return build_sources(Retriever(index).search(question, k=10), 4)
+    hits = Retriever(index).search(question, k=10)
+    if follow_up:
+        return build_sources(hits, K_SOURCES_FOLLOWUP, chars=SOURCE_CHARS_FOLLOWUP)
+    return build_sources(hits, K_SOURCES, chars=SOURCE_CHARS)
 
 
 def main() -> None:
@@ -70,8 +82,8 @@ def main() -> None:
     llm.load()
     load_s = time.perf_counter() - start
 
-    def message(question):
-        sources = _sources(index, question)
+    def message(question, follow_up=False):
+        sources = _sources(index, question, follow_up)
         return user_message(question, sources) if sources else f"Question: {question}"
 
     system = {"role": "system", "content": SYSTEM_PROMPT}
@@ -79,7 +91,7 @@ def main() -> None:
     first_messages = [system, first_user]
     reply, first = _turn(llm, first_messages, args.max_tokens)
     follow_messages = [*first_messages, {"role": "assistant", "content": reply},
-                       {"role": "user", "content": message(FOLLOW)}]
+                       {"role": "user", "content": message(FOLLOW, follow_up=True)}]
     _, follow = _turn(llm, follow_messages, args.max_tokens)
     follow["shared_prefix_tokens"] = first["prompt_tokens"] + first["generated_tokens"]
     print(json.dumps({

@@ -23,6 +23,10 @@ from tutor.llm import ChatLLM, LLMError
 from tutor.text import detect_lang
 
 K_SOURCES = 4  # records given to the model
+# A follow-up turn re-sends the history (cached) and adds only its new sources: fewer and shorter,
+# so the prompt the model must read before its first token stays small.
+K_SOURCES_FOLLOWUP = 2
+SOURCE_CHARS_FOLLOWUP = 400
 K_EXTRACTIVE = 3  # records quoted in an extractive answer
 SOURCE_CHARS = 600
 MAX_TOKENS = 320
@@ -146,7 +150,7 @@ def _fence(text: str) -> str:
 RELATIVE_SCORE = 0.7  # a further source must score at least this share of the best one
 
 
-def build_sources(hits, k: int, index=None) -> list[tuple[SourceText, object]]:
+def build_sources(hits, k: int, index=None, chars: int = SOURCE_CHARS) -> list[tuple[SourceText, object]]:
     """The top k distinct records (duplicates skipped) as numbered sources.
 
     Records far below the best hit are left out: quoting a weakly related record as a source
@@ -160,7 +164,7 @@ def build_sources(hits, k: int, index=None) -> list[tuple[SourceText, object]]:
         if out and best is not None and best > 0 and hit.score < RELATIVE_SCORE * best:
             break
         record = hit.record
-        body = record_text(record)
+        body = record_text(record, chars)
         source = SourceText(len(out) + 1, record.id, f"{record.question}\n{body}", lang=record.lang)
         if index is not None:
             source.vector = _record_vector(index, record.id)
@@ -354,7 +358,11 @@ def stream_answer(
         yield answer
         return
 
-    sources = build_sources(result, K_SOURCES, getattr(retriever, "index", None))
+    if history:
+        sources = build_sources(result, K_SOURCES_FOLLOWUP, getattr(retriever, "index", None),
+                                SOURCE_CHARS_FOLLOWUP)
+    else:
+        sources = build_sources(result, K_SOURCES, getattr(retriever, "index", None))
     user = user_message(question, sources)
     messages = [{"role": "system", "content": SYSTEM_PROMPT}, *history_messages(history),
                 {"role": "user", "content": user}]
