@@ -22,12 +22,14 @@ _lock = threading.Lock()
 _models: dict[str, object] = {}
 
 
+def unit(x: np.ndarray) -> np.ndarray:
+    """Vectors scaled to length 1 along the last axis (zero vectors stay zero)."""
+    return x / np.maximum(np.linalg.norm(x, axis=-1, keepdims=True), 1e-12)
+
+
 def _l2(x: np.ndarray) -> np.ndarray:
     x = np.asarray(x, dtype=np.float32)
-    if x.ndim == 1:
-        x = x[None, :]
-    norms = np.linalg.norm(x, axis=1, keepdims=True)
-    return x / np.maximum(norms, 1e-12)
+    return unit(x[None, :] if x.ndim == 1 else x)
 
 
 class VectorEmbeddings(Embeddings):

@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from tutor.embed import VectorCache, content_hash, get_embedder
+from tutor.embed import unit as _unit
 from tutor.lexical import tokenize
 from tutor.store import Record
 from tutor.text import detect_lang
@@ -130,10 +131,6 @@ def rubric(record: Record, max_points: int = MAX_POINTS) -> list[str]:
             points.append(sentence)
             have |= s
     return points[:max_points]
-
-
-def _unit(x: np.ndarray) -> np.ndarray:
-    return x / np.maximum(np.linalg.norm(x, axis=-1, keepdims=True), 1e-12)
 
 
 def _ramp(x, lo: float, hi: float):

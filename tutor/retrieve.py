@@ -22,6 +22,7 @@ import numpy as np
 
 from tutor.config import Settings, get_settings
 from tutor.embed import get_embedder
+from tutor.embed import unit as _unit
 from tutor.lexical import bm25_scores, load_bm25
 from tutor.store import IndexError_, Record, read_chunks, read_manifest, read_records
 from tutor.text import detect_lang
@@ -117,10 +118,6 @@ class SearchResult(list):
             else:
                 out.append((hit, []))
         return out
-
-
-def _unit(x: np.ndarray) -> np.ndarray:
-    return x / np.maximum(np.linalg.norm(x, axis=-1, keepdims=True), 1e-12)
 
 
 def _z(scores: np.ndarray) -> np.ndarray:
