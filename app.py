@@ -353,6 +353,20 @@ def show_grade(result, title: str = "Grade") -> None:
         st.caption(esc(result.feedback))
 
 
+def answer_form(name: str, label: str, height: int, submit_label: str, skip_label: str, on_submit,
+                lock, settings) -> None:
+    """An answer box with submit/skip; a submitted (or skipped, "") answer is graded and saved."""
+    with st.form(f"{name}-form", clear_on_submit=True):
+        text = st.text_area(label, height=height, key=f"{name}-text")
+        c1, c2 = st.columns([1, 1])
+        submit = c1.form_submit_button(submit_label, type="primary")
+        skip = c2.form_submit_button(skip_label)
+    if submit or skip:
+        with st.spinner("Grading…"), lock, progress_db(settings) as progress:
+            on_submit("" if skip else text, progress)
+        st.rerun()
+
+
 def interview_page(settings, index, llm) -> None:
     st.header("Mock interview")
     pending = st.session_state.pop("pending_interview", None)
@@ -390,15 +404,7 @@ def interview_page(settings, index, llm) -> None:
     st.caption(esc(S.record_meta(record)))
     st.subheader(esc(record.question))
     if flow.phase == "answer":
-        with st.form("answer-form", clear_on_submit=True):
-            text = st.text_area("Your answer", height=160, key="answer-text")
-            c1, c2 = st.columns([1, 1])
-            submit = c1.form_submit_button("Submit answer", type="primary")
-            skip = c2.form_submit_button("Skip")
-        if submit or skip:
-            with st.spinner("Grading…"), lock, progress_db(settings) as progress:
-                flow.submit("" if skip else text, progress)
-            st.rerun()
+        answer_form("answer", "Your answer", 160, "Submit answer", "Skip", flow.submit, lock, settings)
         return
 
     turn = flow.turn
@@ -410,15 +416,8 @@ def interview_page(settings, index, llm) -> None:
         show_grade(turn.result)
     if flow.phase == "follow":
         st.markdown(f"**Follow-up:** {esc(flow.follow.text)}")
-        with st.form("follow-form", clear_on_submit=True):
-            text = st.text_area("Your answer to the follow-up", height=120, key="follow-text")
-            c1, c2 = st.columns([1, 1])
-            submit = c1.form_submit_button("Submit follow-up", type="primary")
-            skip = c2.form_submit_button("Skip follow-up")
-        if submit or skip:
-            with st.spinner("Grading…"), lock, progress_db(settings) as progress:
-                flow.submit_follow_up("" if skip else text, progress)
-            st.rerun()
+        answer_form("follow", "Your answer to the follow-up", 120, "Submit follow-up", "Skip follow-up",
+                    flow.submit_follow_up, lock, settings)
         return
     if flow.follow is not None:
         st.markdown(f"**Follow-up:** {esc(flow.follow.text)}")
