@@ -340,11 +340,18 @@ def _default(choices: list[str], key: str) -> int:
 
 
 def show_grade(result, title: str = "Grade") -> None:
-    st.metric(title, f"{result.score}/100")
+    badge = S.score_badge(result.score, getattr(result, "lang", "en"))
+    st.metric(title, badge.text)
+    st.markdown(badge.markdown)
+    st.caption(f"Scale: {esc(badge.scale)}")
     if result.covered:
         st.markdown("**Covered**")
         for p in result.covered:
             st.markdown(f":green[:material/check_circle:] {esc(p)}")
+    if getattr(result, "contradicted", None):
+        st.markdown("**Contradicted**")
+        for c in result.contradicted:
+            st.markdown(f":red[:material/error:] You said: *{esc(c.said)}*  \nThe reference says: {esc(c.point)}")
     if result.missed:
         st.markdown("**Missed**")
         for p in result.missed:
@@ -362,7 +369,8 @@ def answer_form(name: str, label: str, height: int, submit_label: str, skip_labe
         submit = c1.form_submit_button(submit_label, type="primary")
         skip = c2.form_submit_button(skip_label)
     if submit or skip:
-        with st.spinner("Grading…"), lock, progress_db(settings) as progress:
+        # Grading (InterviewFlow.submit / submit_follow_up) takes a few seconds: say so while it runs.
+        with st.spinner("Grading your answer…" if submit else "Saving…"), lock, progress_db(settings) as progress:
             on_submit("" if skip else text, progress)
         st.rerun()
 
@@ -448,8 +456,12 @@ def interview_done(flow: S.InterviewFlow) -> None:
     st.success(f"Interview finished: {summary['answered']} answered, {summary['skipped']} skipped"
                + ("" if mean is None else f", mean score {mean:g}/100") + ".")
     for q in summary["questions"]:
-        score = "skipped" if q["score"] is None else f"{q['score']}/100"
-        st.markdown(f"- {esc(q['question'])} — **{score}**")
+        if q["score"] is None:
+            st.markdown(f"- {esc(q['question'])} — **skipped**")
+        else:
+            badge = S.score_badge(q["score"])
+            st.markdown(f"- {esc(q['question'])} — **{esc(badge.text)}** {badge.markdown}")
+    st.caption(f"Scale: {esc(S.describe_bands())}")
     c1, c2, c3 = st.columns(3)
     c1.download_button("Download report (Markdown)", flow.report_md or b"", file_name=flow.file_name("md"),
                        mime="text/markdown", key="report-md")
@@ -478,12 +490,11 @@ def progress_page(settings, index) -> None:
     c1.metric("Answers graded", view.attempts)
     c2.metric("Due for review", len(view.due))
     c3.metric("Weak topics", len(view.weak))
+    st.caption(f"Scale: {esc(S.describe_bands())}")
     st.subheader("Scores by topic")
-    st.bar_chart(pd.DataFrame({"topic": [t for t, _, _ in view.by_topic],
-                               "mean score": [m for _, m, _ in view.by_topic]}).set_index("topic"))
+    st.altair_chart(S.topic_chart(view), width="stretch")
     st.subheader("Scores over time")
-    st.line_chart(pd.DataFrame({"when": [w for w, _, _ in view.timeline],
-                                "score": [s for _, s, _ in view.timeline]}).set_index("when"))
+    st.altair_chart(S.timeline_chart(view), width="stretch")
     st.subheader("Due for review")
     if view.due:
         for _rid, question, when in view.due:

@@ -1,11 +1,18 @@
-"""Does the deterministic grader separate right from wrong answers, and how fast is it?
+"""Does the grader tell a wrong answer from a right one, and how fast is it? Prints one JSON object.
 
-    .venv/bin/python bench/grading.py [--index DIR] [--n 48]
+    .venv/bin/python bench/grading.py [--index DIR] [--mode none,local,api] [--set dev|holdout]
+                                      [--limit N] [--n 48]
 
-Builds a deterministic sample of bank records with a non-trivial answer (every k-th), then grades
-for each: the bank's own answer, its first third, and the answer of a question on another topic.
-Also paraphrases (the answer of a near-duplicate question from another source, English and
-Ukrainian ↔ English where the bank has them) against unrelated answers. Prints one JSON object.
+1. Candidate answers (eval/grading/*.jsonl, written by us): per bank question a good answer, the
+   good answer in the other language, a correct but partial one, a confident wrong one built on a
+   real misconception, and a vague bluff. Per grading mode (none: coverage + no-model checks;
+   local: + the bundled model as judge; api: + a real llama.cpp server behind the OpenAI API, which
+   this bench starts on 127.0.0.1): mean score per kind, the shares of questions with good > wrong,
+   good > bluff, other-language good > wrong, good ≥ partial ≥ max(wrong, bluff), and latency.
+   The coverage core alone (no contradictions, no judge) is reported as "coverage_core".
+2. The bank's own answers (the earlier measure, kept): for a deterministic sample of records, the
+   bank's own answer, its first third, and the answer of a question on another topic; paraphrases
+   from near-duplicate questions in other sources (English and Ukrainian ↔ English).
 """
 
 from __future__ import annotations
@@ -23,9 +30,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np  # noqa: E402
 
+from eval.answers import DEV_SETS, GRADING_DIR, HOLDOUT_SET, KINDS, load_answer_sets, separation  # noqa: E402
 from tutor.config import get_settings  # noqa: E402
 from tutor.grade import get_grader, rubric, split_sentences  # noqa: E402
 from tutor.retrieve import open_index  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def topic_of(record) -> str:
@@ -74,6 +84,76 @@ def paraphrase_pairs(index, threshold: float = 0.75) -> list[tuple]:
     return pairs
 
 
+def pct(values: list[float]) -> dict:
+    values = sorted(values)
+    if not values:
+        return {}
+    return {
+        "p50": round(values[len(values) // 2], 1),
+        "p95": round(values[min(len(values) - 1, int(0.95 * len(values)))], 1),
+        "max": round(values[-1], 1),
+    }
+
+
+def judge_for_mode(mode: str, settings, tmp: Path):
+    """(judge, cleanup) for a grading mode; api starts a llama.cpp server with the local model."""
+    from tutor.judge import judge_for
+    from tutor.llm import ApiLLM, get_llm
+
+    if mode == "none":
+        return None, lambda: None
+    if mode == "local":
+        return judge_for(get_llm("local", settings)), lambda: None
+    import llama_server
+
+    from tutor.models import model_path
+
+    proc, base = llama_server.start(model_path(None, settings.cache), tmp / "llama-server.log",
+                                    threads=settings.threads)
+    return judge_for(ApiLLM(base, "local")), lambda: llama_server.stop(proc)
+
+
+def candidate_answers(index, grader, settings, modes: list[str], files: list[Path], limit: int | None) -> dict:
+    sets = load_answer_sets(files, Path(settings.shared) / "eval" / "inventory.jsonl", index.records)
+    sets = sorted(sets, key=lambda a: a.record.id)[:limit] if limit else sets
+    grader.warm([a.record for a in sets])
+    out: dict = {"questions": len(sets), "langs": {}, "files": [f.name for f in files]}
+    for a in sets:
+        out["langs"][a.record.lang] = out["langs"].get(a.record.lang, 0) + 1
+    import tempfile
+
+    for mode in modes:
+        with tempfile.TemporaryDirectory() as tmp:
+            judge, cleanup = judge_for_mode(mode, settings, Path(tmp))
+            try:
+                scores, core, latencies, contradicted, worst = [], [], [], {k: 0 for k in KINDS}, []
+                for a in sets:
+                    row, row_core = {}, {}
+                    for kind in KINDS:
+                        t0 = time.perf_counter()
+                        result = grader.grade(a.record, a.answers[kind], judge=judge)
+                        latencies.append(time.perf_counter() - t0)
+                        row[kind], row_core[kind] = result.score, result.coverage_score
+                        contradicted[kind] += bool(result.contradicted)
+                    scores.append(row)
+                    core.append(row_core)
+                    if not row["good"] >= row["partial"] >= max(row["wrong"], row["bluff"]) or \
+                            row["other_lang"] <= row["wrong"]:
+                        worst.append({"record": a.record.id, "lang": a.record.lang,
+                                      "question": a.record.question[:70], **row,
+                                      "misconception": a.notes.get("wrong", "")[:100]})
+            finally:
+                cleanup()
+        out[mode] = {
+            **separation(scores),
+            "with_contradictions": {k: round(v / len(sets), 3) for k, v in contradicted.items()},
+            "latency_s": pct(latencies),
+            "misordered": worst,
+        }
+        out.setdefault("coverage_core", separation(core))
+    return out
+
+
 def run(index_dir: Path, n: int) -> dict:
     settings = get_settings(index=index_dir)
     index = open_index(index_dir)
@@ -120,14 +200,6 @@ def run(index_dir: Path, n: int) -> dict:
     unrel = [p["unrelated"] for p in paraphrases if p["unrelated"] is not None]
     cross = [p for p in paraphrases if len(set(p["langs"].split("→"))) > 1]
 
-    def pct(values: list[float]) -> dict:
-        values = sorted(values)
-        return {
-            "p50": round(values[len(values) // 2], 1),
-            "p95": round(values[min(len(values) - 1, int(0.95 * len(values)))], 1),
-            "max": round(values[-1], 1),
-        }
-
     return {
         "index": str(index_dir),
         "n": len(chosen),
@@ -160,9 +232,22 @@ def run(index_dir: Path, n: int) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--index", default=os.environ.get("TUTOR_INDEX", "index"))
-    parser.add_argument("--n", type=int, default=48)
+    parser.add_argument("--n", type=int, default=48, help="bank records for the own-answer measure")
+    parser.add_argument("--mode", default="none,local", help="grading modes, comma-separated: none, local, api")
+    parser.add_argument("--set", choices=("dev", "holdout"), default="dev")
+    parser.add_argument("--limit", type=int, help="grade only the first N questions of the set")
+    parser.add_argument("--no-bank", action="store_true", help="skip the bank's-own-answers measure")
     args = parser.parse_args()
-    print(json.dumps(run(Path(args.index), args.n), ensure_ascii=False, indent=2))
+    settings = get_settings(index=Path(args.index))
+    index = open_index(Path(args.index))
+    grader = get_grader(settings, index)
+    files = [GRADING_DIR / f for f in (DEV_SETS if args.set == "dev" else (HOLDOUT_SET,))]
+    report = {"set": args.set, "threads": settings.threads, "cpus": os.cpu_count(),
+              "candidates": candidate_answers(index, grader, settings, args.mode.split(","), files, args.limit)}
+    if not args.no_bank:
+        report["bank_answers"] = run(Path(args.index), args.n)
+    report["load_average"] = round(os.getloadavg()[0], 1)
+    print(json.dumps(report, ensure_ascii=False, indent=2))
 
 
 if __name__ == "__main__":

@@ -1,9 +1,10 @@
 """`tutor grade --record ID --answer TEXT [--json]` and `tutor grade --answers FILE.jsonl`.
 
-The score, covered and missed points come from the deterministic grader (tutor.grade). With
---llm local|api a language model words the feedback and follow-up (validated, retried once,
-else the rules' wording). Batch: {"record_id", "answer"} per line in, one result per line out;
-a bad line gets {"record_id"?, "error"}; models load once. Default backend: none (fast, offline).
+The score, covered, contradicted and missed points come from the grader (tutor.grade): coverage
+and the no-model contradiction checks always; with a model (--llm local|api; default: `auto`, the
+local model when it is installed, else none) the model also judges each sentence of the answer and
+phrases the follow-up (validated, retried once, else the rules' wording). Batch: {"record_id",
+"answer"} per line in, one result per line out; a bad line gets {"record_id"?, "error"}; models load once.
 """
 
 from __future__ import annotations
@@ -22,24 +23,30 @@ def _setup(args):
     index = open_index(settings.index)
     grader = get_grader(settings, index)
     llm, notice = None, None
-    if args.llm and args.llm != "none":
+    backend = args.llm or "auto"
+    if backend == "auto":
+        from tutor.models import local_model_available
+
+        backend = "local" if local_model_available(settings) else "none"
+    if backend != "none":
         from tutor.llm import LLMError, get_llm
 
         try:
-            llm = get_llm(args.llm, settings)
+            llm = get_llm(backend, settings)
         except LLMError as exc:
-            notice = f"LLM backend {args.llm!r} unavailable ({exc}); feedback from the rules."
+            notice = f"LLM backend {backend!r} unavailable ({exc}); grading without a model."
     return index, grader, llm, notice
 
 
 def _grade(index, grader, llm, record_id: str, answer: str):
-    from tutor.grade import word_with_llm
+    from tutor.judge import judge_for
+    from tutor.wording import word_with_llm
 
     record = index.by_id.get(record_id)
     if record is None:
         raise Failure(f"unknown record id {record_id!r}")
     try:
-        result = grader.grade(record, answer)
+        result = grader.grade(record, answer, judge=judge_for(llm))
     except ValueError as exc:
         raise Failure(str(exc)) from exc
     if llm is not None:
@@ -86,11 +93,17 @@ def cmd_grade(args) -> int:
     from rich.markup import escape
 
     console = Console(highlight=False)
-    color = "green" if result.score >= 75 else "yellow" if result.score >= 40 else "red"
+    from tutor.bands import band_for, describe_bands
+
+    band = band_for(result.score)
+    color = {"orange": "orange3"}.get(band.color, band.color)  # rich has no plain "orange"
     console.print(f"[bold]{escape(record.question)}[/bold]")
-    console.print(f"Score: [bold {color}]{result.score}/100[/bold {color}]")
+    console.print(f"Score: [bold {color}]{result.score}/100 ({band.label(record.lang)})[/bold {color}]"
+                  f"  [dim]{escape(describe_bands(record.lang))}[/dim]")
     for point in result.covered:
         console.print(f"  [green]✓[/green] {escape(point)}")
+    for c in result.contradicted:
+        console.print(f"  [red]≠[/red] {escape(c.point)}\n      [red]you said:[/red] {escape(c.said)}")
     for point in result.missed:
         console.print(f"  [red]✗[/red] {escape(point)}")
     console.print(escape(result.feedback))
@@ -104,7 +117,8 @@ def register(sub, with_index) -> None:
     p.add_argument("--record", metavar="ID", help="the record id (see `tutor records` / `tutor search --json`)")
     p.add_argument("--answer", metavar="TEXT", help="the candidate's answer")
     p.add_argument("--answers", metavar="FILE.jsonl", help="batch: one {record_id, answer} per line")
-    p.add_argument("--llm", choices=("local", "api", "none"), default="none",
-                   help="a model to word feedback and follow-ups (default: none; scores never use it)")
+    p.add_argument("--llm", choices=("auto", "local", "api", "none"), default="auto",
+                   help="a model that judges the answer's claims and phrases the follow-up "
+                        "(default auto: the local model when installed, else none)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=cmd_grade)

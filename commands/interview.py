@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from commands.common import Failure, usage_error
+from tutor.bands import band_for, describe_bands
 
 COMMANDS_SKIP = {"skip", "/skip", "пропустити"}
 COMMANDS_QUIT = {"quit", "/quit", "exit", "q", "вийти"}
@@ -43,15 +44,24 @@ def read_answer(console, stream=None) -> str | None:
     return "\n".join(lines).strip()
 
 
+# Band colours are Streamlit names; rich has no plain "orange".
+_RICH_COLORS = {"orange": "orange3"}  # yellow on 16-colour terminals, not a second red
+
+
 def _color(score: int) -> str:
-    return "green" if score >= 75 else "yellow" if score >= 40 else "red"
+    """The rich colour of a score's band (tutor.bands)."""
+    color = band_for(score).color
+    return _RICH_COLORS.get(color, color)
 
 
 def _show_result(console, result, escape) -> None:
     c = _color(result.score)
-    console.print(f"Score: [bold {c}]{result.score}/100[/bold {c}]")
+    label = band_for(result.score).label(getattr(result, "lang", "") or "en")
+    console.print(f"Score: [bold {c}]{result.score}/100[/bold {c}] [{c}]{escape(label)}[/{c}]")
     for point in result.covered:
         console.print(f"  [green]✓[/green] {escape(point)}")
+    for c in getattr(result, "contradicted", []):
+        console.print(f"  [red]≠[/red] {escape(c.point)}\n      [red]you said:[/red] {escape(c.said)}")
     for point in result.missed:
         console.print(f"  [red]✗[/red] {escape(point)}")
     console.print(f"[dim]{escape(result.feedback)}[/dim]")
@@ -101,6 +111,7 @@ def cmd_interview(args) -> int:
         )
         console.print(f"[bold]Mock interview[/bold] — {len(questions)} question(s). Answer over one or more "
                       "lines and finish with an empty line; type [bold]skip[/bold] or [bold]quit[/bold].")
+        console.print(f"[dim]Scores: {escape(describe_bands())}[/dim]")
         try:
             for n, record in enumerate(questions, 1):
                 meta = " · ".join(x for x in (record.level, record.section, record.source) if x)
@@ -133,7 +144,11 @@ def cmd_interview(args) -> int:
         for col in ("#", "score", "question"):
             table.add_column(col, overflow="fold")
         for n, q in enumerate(summary["questions"], 1):
-            score = "skipped" if q["skipped"] else f"[{_color(q['score'])}]{q['score']}[/{_color(q['score'])}]"
+            if q["skipped"] or q["score"] is None:
+                score = "skipped"
+            else:
+                c = _color(q["score"])
+                score = f"[{c}]{q['score']} {band_for(q['score']).label()}[/{c}]"
             table.add_row(str(n), score, escape(q["question"]))
         console.print(table)
         mean = "—" if summary["mean_score"] is None else f"{summary['mean_score']}/100"

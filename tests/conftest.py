@@ -64,3 +64,20 @@ def indexed_records(seed_index):
     from tutor.store import read_records
 
     return read_records(seed_index)
+
+
+# A record of our own for tests that grade on a fixed, known rubric (no bank needed).
+def _bagging_record():
+    from tutor.store import Record
+
+    return Record(
+        "fixed0000001", "mine.md", "1", "ML", "junior", "en", "What is the difference between bagging and boosting?",
+        answer=("Bagging trains many models independently, in parallel, on bootstrap samples and averages them; "
+                "it mainly reduces variance. Boosting trains models sequentially, each one focusing on the "
+                "errors of the previous ones; it mainly reduces bias."),
+        key_points=["Bagging trains models in parallel on bootstrap samples", "Bagging mainly reduces variance",
+                    "Boosting trains models sequentially on the previous errors", "Boosting mainly reduces bias"],
+    )
+
+
+BAGGING = _bagging_record()

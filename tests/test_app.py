@@ -182,6 +182,85 @@ def test_progress_view_and_due_words(tmp_path):
     assert S.ago(now + timedelta(days=3, minutes=1), now) == "in 3 days"
 
 
+def test_score_badge_uses_the_one_scale():
+    from tutor.bands import describe_bands
+
+    for score, band, color in ((0, "wrong", "red"), (39, "wrong", "red"), (40, "weak", "orange"),
+                               (59, "weak", "orange"), (60, "adequate", "blue"), (84, "adequate", "blue"),
+                               (85, "strong", "green"), (100, "strong", "green")):
+        badge = S.score_badge(score)
+        assert (badge.text, badge.band, badge.color) == (f"{score}/100", band, color)
+    assert S.score_badge(72).markdown == ":blue[**adequate**]"
+    assert S.score_badge(10).markdown == ":red[**wrong or empty**]"
+    uk = S.score_badge(50, "uk")
+    assert uk.label == "слабка" and uk.scale == describe_bands("uk")
+    assert S.score_badge(50, "").scale == describe_bands("en")
+
+
+def test_short_topic_labels_stay_readable_and_unique():
+    long = "Middle Level / Natural Language Processing / Transformers"
+    labels = S.short_topics([long, "Beginner Level", "A" * 60])
+    assert labels[long] == "Transformers" and labels["Beginner Level"] == "Beginner Level"
+    assert len(labels["A" * 60]) <= S.TOPIC_LABEL_LIMIT and labels["A" * 60].endswith("…")
+    clash = ["Junior Level Questions / Statistics", "Senior Level Questions / Statistics"]
+    assert S.short_topics(clash) == {c: c for c in clash}  # never two topics under one label
+
+
+def _seed_one_failed_answer(db: Path, record: Record) -> Record:
+    """One answer scored 0 on a record with a section and 3 tags."""
+    from dataclasses import replace
+
+    from tutor.progress import Progress
+
+    record = replace(record, tags=["Transformers", "Attention", "Deep Learning"])
+    assert record.section
+    with Progress(db) as progress:
+        progress.start_session("s1")
+        progress.record_attempt(session_id="s1", record=record, question=record.question, answer="",
+                                score=0, covered=[], missed=["a point"])
+    return record
+
+
+def _layers(spec: dict) -> list[dict]:
+    out = []
+    for layer in spec.get("layer", [spec]):
+        out += _layers(layer) if "layer" in layer else [layer]
+    return out
+
+
+def assert_score_axis_fixed(spec: dict) -> None:
+    """Every layer's y is the score: domain exactly 0–100, integer tick labels."""
+    ys = [layer["encoding"]["y"] for layer in _layers(spec) if "y" in layer.get("encoding", {})]
+    assert ys
+    for y in ys:
+        assert y["type"] == "quantitative" and y["scale"]["domain"] == [0, 100], y
+        assert y["axis"]["format"] == "d" and all(float(v).is_integer() for v in y["axis"]["values"]), y
+        assert min(y["axis"]["values"]) == 0 and max(y["axis"]["values"]) == 100
+
+
+def test_progress_charts_for_one_failed_answer(tmp_path):
+    from tutor.progress import Progress
+
+    record = _seed_one_failed_answer(tmp_path / "p.sqlite", _rec(1, section="Middle Level / NLP"))
+    with Progress(tmp_path / "p.sqlite") as progress:
+        view = S.progress_view(progress, {record.id: record})
+    assert [(w.kind, w.name) for w in view.weak] == [("section", "Middle Level / NLP")]  # 1, not 4
+    assert view.by_topic == [("Middle Level / NLP", 0.0, 1)]
+    for chart in (S.topic_chart(view), S.timeline_chart(view)):
+        spec = chart.to_dict()
+        assert_score_axis_fixed(spec)
+        marks = {(layer["mark"]["type"] if isinstance(layer["mark"], dict) else layer["mark"])
+                 for layer in _layers(spec)}
+        assert "point" in marks  # a score of 0 is a visible point, not only a bar of height 0
+    when = S.timeline_chart(view).to_dict()
+    [domain] = {tuple(layer["encoding"]["x"]["scale"]["domain"]) for layer in _layers(when)
+                if "scale" in layer["encoding"].get("x", {})}
+    assert domain[1] - domain[0] >= 3_600_000  # one answer: hours around it, not a zero-width time axis
+    topic = S.topic_chart(view).to_dict()
+    [rows] = [v for v in topic["datasets"].values() if any("topic" in r for r in v)]
+    assert rows[0]["topic"] == "Middle Level / NLP" and rows[0]["score"] == 0 and rows[0]["band"] == "wrong or empty"
+
+
 def test_app_never_renders_html():
     source = Path(APP).read_text(encoding="utf-8")
     assert "unsafe_allow_html" not in source and "st.html" not in source and "components.html" not in source
@@ -303,6 +382,7 @@ def test_interview_answer_graded_follow_up_and_report(app_env):
     assert not at.exception, at.exception
     grade = [m for m in at.metric if m.label == "Grade"]
     assert grade and int(grade[0].value.split("/")[0]) >= 60
+    assert_band_shown(at, int(grade[0].value.split("/")[0]), record.lang)
     assert any(md.value == "**Covered**" for md in at.markdown)
     running = [m for m in at.metric if m.label == "Running score"][0]
     assert running.value != "—"
@@ -317,6 +397,8 @@ def test_interview_answer_graded_follow_up_and_report(app_env):
     at.text_area(key="answer-text").set_value("No idea, sorry.")
     at.form_submit_button[0].click().run()
     assert any(md.value == "**Missed**" for md in at.markdown)
+    poor = int([m for m in at.metric if m.label == "Grade"][0].value.split("/")[0])
+    assert_band_shown(at, poor, at.session_state["interview"].record.lang)
     if at.session_state["interview"].phase == "follow":
         at.form_submit_button(key="FormSubmitter:follow-form-Skip follow-up").click().run()
     at.button(key="next-question").click().run()
@@ -331,6 +413,46 @@ def test_interview_answer_graded_follow_up_and_report(app_env):
     assert flow.report_pdf.startswith(b"%PDF")
     at.download_button(key="report-md").click().run()
     assert not at.exception
+
+
+def assert_band_shown(at, score: int, lang: str) -> None:
+    """The grade's band label in its colour, and the scale, next to the score."""
+    from tutor.bands import band_for, describe_bands
+
+    band = band_for(score)
+    assert f":{band.color}[**{S.escape_markdown(band.label(lang))}**]" in [md.value for md in at.markdown]
+    assert f"Scale: {S.escape_markdown(describe_bands(lang))}" in [c.value for c in at.caption]
+
+
+def test_grading_shows_progress_while_it_runs():
+    source = Path(APP).read_text(encoding="utf-8")
+    # answer_form wraps InterviewFlow.submit / submit_follow_up (the grading) in a spinner.
+    assert 'st.spinner("Grading your answer…"' in source
+    assert "flow.submit," in source and "flow.submit_follow_up," in source
+
+
+def test_progress_page_after_one_failed_answer(app_env, bank_index):
+    from tutor.store import read_records
+
+    record = next(r for r in read_records(bank_index) if r.section and r.answer)
+    _seed_one_failed_answer(app_env / "progress.sqlite", record)
+    at = go(new_app(), "Progress")
+    metrics = {m.label: m.value for m in at.metric}
+    assert (metrics["Answers graded"], metrics["Weak topics"]) == ("1", "1")
+    charts = at.get("vega_lite_chart")
+    assert len(charts) == 2  # scores by topic, scores over time
+    for chart in charts:
+        spec = json.loads(chart.proto.spec)
+        assert_score_axis_fixed(spec)
+    from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
+
+    frames = [convert_arrow_bytes_to_pandas_df(d.data.data) for d in charts[0].proto.datasets]
+    topic = next(f for f in frames if "topic" in f.columns)
+    assert list(topic["name"]) == [record.section] and list(topic["score"]) == [0]
+    assert list(topic["topic"]) == [S.short_topics([record.section])[record.section]]
+    weak = at.dataframe[0].value
+    assert list(weak["topic"]) == [record.section]
+    assert any(c.value.startswith("Scale: ") for c in at.caption)
 
 
 def test_progress_after_attempts(app_env):

@@ -7,7 +7,7 @@ import statistics
 import sys
 
 import pytest
-from conftest import ROOT
+from conftest import BAGGING, ROOT
 
 from tutor.grade import (
     WORDING_SCHEMA,
@@ -20,8 +20,9 @@ from tutor.grade import (
 )
 from tutor.llm import LLMError
 from tutor.store import Record
+from tutor.wording import point_question
 
-sys.path.insert(0, str(ROOT / "bench"))
+sys.path.append(str(ROOT / "bench"))  # appended: bench/ingest.py must not shadow the ingest package
 import grading as bench  # noqa: E402
 
 
@@ -127,15 +128,18 @@ def test_empty_answer_scores_zero_and_lists_everything_missed(grader, indexed_re
     r = next(r for r in indexed_records if len(rubric(r)) >= 3)
     result = grader.grade(r, "   ")
     assert result.score == 0 and not result.covered and result.missed == rubric(r)
-    assert set(result.to_json()) == {"record_id", "score", "covered", "missed", "feedback", "follow_up"}
+    assert set(result.to_json()) == {"record_id", "score", "band", "covered", "missed", "contradicted",
+                                     "feedback", "follow_up", "mode"}
+    assert result.to_json()["band"] == "wrong" and result.contradicted == []
 
 
 def test_rule_follow_up_targets_a_missed_point_in_the_records_language(grader, indexed_records):
     uk = next(r for r in indexed_records if r.lang == "uk" and len(rubric(r)) >= 3)
     result = grader.grade(uk, split_sentences(uk.answer)[0])
     assert result.missed
-    assert result.follow_up.startswith("Ви не згадали")
-    assert any(m[:40] in result.follow_up for m in result.missed)
+    target = min((p for p in result.points if not p.covered), key=lambda p: p.coverage)
+    assert result.follow_up == point_question(target.text, "uk")
+    assert "?" in result.follow_up and "Ви не згадали" not in result.follow_up
 
 
 # -- the LLM only words; it can never break grading ------------------------------------------------
@@ -167,21 +171,22 @@ def _graded(grader, indexed_records):
 
 def test_llm_wording_is_used_when_valid_and_never_changes_the_score(grader, indexed_records):
     r, answer, base = _graded(grader, indexed_records)
-    score, covered = base.score, list(base.covered)
-    good = json.dumps({"feedback": "Nice start; add the trade-offs.", "follow_up": "Why does it matter?"})
+    score, covered, feedback = base.score, list(base.covered), base.feedback
+    good = json.dumps({"follow_up": "How would you pick the trade-off here?"})
     llm = FakeLLM(["not json at all", good])  # one bad reply, retried once
     out = word_with_llm(llm, r, answer, base)
-    assert out.feedback == "Nice start; add the trade-offs." and out.follow_up == "Why does it matter?"
+    assert out.follow_up == "How would you pick the trade-off here?" and out.feedback == feedback
     assert out.score == score and out.covered == covered and out.feedback_by == "fake"
     assert len(llm.calls) == 2 and llm.calls[0][1] == WORDING_SCHEMA
     assert "<doc>" in llm.calls[0][0][1]["content"]  # bank text is fenced as data
 
 
 @pytest.mark.parametrize("replies", [
-    ["{}", '{"feedback": 3, "follow_up": "x"}'],  # invalid twice → rules
+    ["{}", '{"follow_up": 3}'],  # invalid twice → rules
     [LLMError("server gone")],
     [RuntimeError("backend bug")],
-    ['{"feedback": "ok", "follow_up": "ok", "score": 100}'] * 2,  # may not add fields (no score!)
+    ['{"follow_up": "Why is that so?", "score": 100}'] * 2,  # may not add fields (no score!)
+    ['{"follow_up": "This is not a question at all."}'] * 2,
 ])
 def test_llm_failures_fall_back_to_rule_wording(grader, indexed_records, replies):
     r, answer, base = _graded(grader, indexed_records)
@@ -191,7 +196,7 @@ def test_llm_failures_fall_back_to_rule_wording(grader, indexed_records, replies
 
 
 def test_parse_wording_accepts_fenced_json():
-    assert parse_wording('```json\n{"feedback": "a", "follow_up": "b"}\n```') == {"feedback": "a", "follow_up": "b"}
+    assert parse_wording('```json\n{"follow_up": "Why does it work?"}\n```') == {"follow_up": "Why does it work?"}
     assert parse_wording("") is None
 
 
@@ -200,3 +205,75 @@ def test_grader_without_index_uses_builtin_centering(indexed_records):
     r = next(r for r in indexed_records if r.lang == "en" and len(rubric(r)) >= 3 and len(r.answer) > 200)
     assert g.grade(r, r.answer).score >= 75
     assert g.grade(r, "Python dictionaries map keys to values.").score <= 30
+
+
+# -- claims, not just topic: the combined score on a small fixed set (no model judge) -------------
+
+DROPOUT = Record(
+    "fixed0000002", "mine.md", "9", "DL", "junior", "uk", "Що таке dropout і як він працює?",
+    answer=("Dropout під час навчання випадково вимикає частину нейронів з імовірністю p. "
+            "Це зменшує перенавчання, бо мережа не покладається на окремі нейрони. "
+            "Під час інференсу dropout вимикають і використовують усі нейрони."),
+    key_points=["Під час навчання випадково вимикає нейрони з імовірністю p", "Зменшує перенавчання",
+                "Під час інференсу dropout вимикають"],
+)
+FIXED = [
+    (BAGGING, {
+        "good": "Bagging fits models in parallel on bootstrap samples and averages them, so it mainly reduces "
+                "variance. Boosting trains models sequentially, each focusing on the previous errors, and mainly "
+                "reduces bias.",
+        "partial": "Bagging trains models in parallel on bootstrap samples of the data.",
+        "wrong": "Bagging fits models in parallel on bootstrap samples and mainly reduces bias. Boosting trains "
+                 "models sequentially on the previous errors and mainly reduces variance.",
+        "bluff": "Both are powerful ensemble ideas that combine models to get better results, and which one is "
+                 "best always depends on the data and the business problem.",
+    }),
+    (DROPOUT, {
+        "good": "Під час навчання dropout випадково вимикає нейрони з імовірністю p, і це зменшує перенавчання. "
+                "Під час інференсу dropout вимикають.",
+        "partial": "Dropout зменшує перенавчання нейронної мережі.",
+        "wrong": "Під час навчання dropout випадково вимикає нейрони з імовірністю p, і це збільшує перенавчання. "
+                 "Під час інференсу dropout не вимикають.",
+        "bluff": "Dropout — це дуже важлива і корисна техніка в сучасному глибокому навчанні, її треба "
+                 "використовувати правильно і з розумом.",
+    }),
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("record", "answers"), FIXED, ids=["en", "uk"])
+def test_contradicted_answers_land_below_short_correct_ones(grader, record, answers):
+    scores = {kind: grader.grade(record, text) for kind, text in answers.items()}
+    s = {kind: r.score for kind, r in scores.items()}
+    assert s["good"] > s["partial"] > max(s["wrong"], s["bluff"]), s
+    assert s["good"] >= 60 and s["wrong"] < 40, s
+    wrong = scores["wrong"]
+    assert wrong.contradicted and all(c.said in answers["wrong"] for c in wrong.contradicted)
+    assert wrong.to_json()["contradicted"][0]["point"] in rubric(record) + split_sentences(record.answer)
+    said = wrong.contradicted[0].said
+    assert said in wrong.follow_up and said in wrong.feedback  # side by side: "You said …; the reference says …"
+    assert not scores["good"].contradicted and not scores["partial"].contradicted
+
+
+@pytest.mark.slow
+def test_candidate_answer_set_separation_without_a_model(grader, indexed_records):
+    """Our written dev set (eval/grading/): the no-model mode keeps what the coverage core does well
+    and adds to it. Floors sit just under what bench/grading.py measured (see README)."""
+    from conftest import INVENTORY
+
+    from eval.answers import DEV_SETS, GRADING_DIR, KINDS, load_answer_sets, separation
+
+    sets = load_answer_sets([GRADING_DIR / f for f in DEV_SETS], INVENTORY, indexed_records)
+    assert len(sets) >= 40 and {a.record.lang for a in sets} == {"en", "uk"}
+    grader.warm([a.record for a in sets])
+    rows, core = [], []
+    for a in sets:
+        results = {k: grader.grade(a.record, a.answers[k]) for k in KINDS}
+        rows.append({k: r.score for k, r in results.items()})
+        core.append({k: r.coverage_score for k, r in results.items()})
+        assert not results["good"].contradicted, (a.record.question, results["good"].contradicted)
+    full, alone = separation(rows), separation(core)
+    for key in ("good_gt_wrong", "good_gt_bluff", "other_lang_gt_wrong", "ordered"):
+        assert full[key] >= alone[key], (key, full, alone)
+    assert full["good_gt_bluff"] >= 0.95 and full["good_gt_wrong"] >= 0.88 and full["other_lang_gt_wrong"] >= 0.85
+    assert full["mean"]["bluff"] < alone["mean"]["bluff"] and full["mean"]["wrong"] < alone["mean"]["wrong"]

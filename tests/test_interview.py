@@ -12,6 +12,7 @@ from tutor.grade import rubric
 from tutor.interview import InterviewSession, QuestionFilters, askable, pick_questions, related_finder
 from tutor.progress import Progress
 from tutor.store import Record
+from tutor.wording import point_question
 
 
 def rec(rid, section="Middle / NLP", level="middle", lang="en", answer="It does X. It also does Y.",
@@ -78,7 +79,7 @@ def test_session_without_llm_follow_ups_and_rows(env, tmp_path):
                              max_follow_ups=2)
         turn = s.answer(uk, rubric(uk)[0])  # covers one point only
         fu = s.follow_up(turn)
-        assert fu.kind == "missed" and fu.text.startswith("Ви не згадали") and fu.points[0] in turn.result.missed
+        assert fu.kind == "missed" and fu.text == point_question(fu.points[0], "uk") and fu.points[0] in turn.result.missed
         r1 = s.answer_follow_up(turn, fu, fu.points[0])  # answering with the point itself: covered
         assert r1.score >= 75
         fu2 = s.follow_up(turn)
@@ -116,10 +117,10 @@ class FakeLLM:
 def test_llm_follow_up_is_used_and_graded_against_a_missed_point(env):
     index, grader, _ = env
     r = next(r for r in index.records if r.lang == "en" and len(rubric(r)) >= 3)
-    llm = FakeLLM(json.dumps({"feedback": "Decent.", "follow_up": "What breaks when the data drifts?"}))
+    llm = FakeLLM(json.dumps({"follow_up": "What breaks when the data drifts?"}))
     s = InterviewSession([r], grader, llm=llm)
     turn = s.answer(r, rubric(r)[0])
-    assert turn.result.feedback == "Decent."
+    assert turn.result.feedback_by == "fake" and turn.result.mode == "none"  # its judge reply was no schema reply
     fu = s.follow_up(turn)
     assert fu.kind == "llm" and fu.text == "What breaks when the data drifts?"
     assert fu.points[0] in turn.result.missed

@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import logging
-import os
 import socket
-import subprocess
 import sys
 import threading
-import time
-import urllib.request
 
 import pytest
+from conftest import ROOT
 
 from tutor.config import get_settings
 from tutor.llm import ApiLLM, LLMError, get_llm, with_system
 from tutor.models import MODELS, ModelError, ModelSpec, _assemble, local_model_name, model_path
+
+sys.path.append(str(ROOT / "bench"))  # appended: bench/ingest.py must not shadow the ingest package
+import llama_server  # noqa: E402
 
 SECRET = "sk-test-DO-NOT-LEAK-123456"
 HELLO = [{"role": "user", "content": "Say hello in one short sentence."}]
@@ -70,43 +70,13 @@ def test_bundled_models_are_found(name):
 
 # -- API backend against a real llama.cpp server --------------------------------------------------
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _start_server(tmp_path_factory):
-    port = _free_port()
     log = tmp_path_factory.mktemp("server") / "server.log"
-    fh = open(log, "wb")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "llama_cpp.server", "--model", str(model_path("smollm2")),
-         "--host", "127.0.0.1", "--port", str(port), "--n_threads", "2", "--n_ctx", "2048"],
-        stdout=fh, stderr=subprocess.STDOUT, env={**os.environ, "HF_HUB_OFFLINE": "1"},
-    )
-    base = f"http://127.0.0.1:{port}/v1"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"llama_cpp.server exited: {log.read_text()[-2000:]}")
-        try:
-            urllib.request.urlopen(f"{base}/models", timeout=2).read()
-            return proc, base
-        except OSError:
-            time.sleep(0.5)
-    proc.kill()
-    raise RuntimeError("llama_cpp.server did not start")
+    return llama_server.start(model_path("smollm2"), log, n_ctx=2048, timeout=120)
 
 
-def _stop(proc):
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+_stop = llama_server.stop
+_free_port = llama_server.free_port
 
 
 @pytest.fixture(scope="module")

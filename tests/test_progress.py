@@ -8,7 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tutor.progress import SCHEMA_VERSION, Progress, ProgressError, rating_for
+from tutor.bands import BANDS, WEAK_TOPIC_BELOW, band_for
+from tutor.progress import SCHEMA_VERSION, Progress, ProgressError, rating_for, topics_of
 from tutor.store import Record
 
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
@@ -28,6 +29,17 @@ def test_rating_map():
 
     assert [rating_for(s) for s in (0, 39, 40, 59, 60, 84, 85, 100)] == [
         Rating.Again, Rating.Again, Rating.Hard, Rating.Hard, Rating.Good, Rating.Good, Rating.Easy, Rating.Easy]
+
+
+def test_rating_follows_the_bands_on_their_edges():
+    from fsrs import Rating
+
+    edges = {39: Rating.Again, 40: Rating.Hard, 59: Rating.Hard, 60: Rating.Good, 84: Rating.Good, 85: Rating.Easy}
+    assert {s: rating_for(s) for s in edges} == edges
+    by_band = {"wrong": Rating.Again, "weak": Rating.Hard, "adequate": Rating.Good, "strong": Rating.Easy}
+    assert {b.name for b in BANDS} == set(by_band)
+    for score in range(101):  # one scale: the FSRS rating is the score's band, everywhere
+        assert rating_for(score) == by_band[band_for(score).name], score
 
 
 def test_progress_survives_a_restart(tmp_path):
@@ -67,12 +79,35 @@ def test_weak_topics_come_from_real_attempts(tmp_path):
     with Progress(tmp_path / "p.sqlite") as p:
         attempt(p, rec("a", "Junior / Статистика", tags=["Probability"], lang="uk"), 20, when=T0)
         attempt(p, rec("b", "Junior / Статистика", lang="uk"), 35, when=T0)
-        attempt(p, rec("c", "Middle / NLP", tags=["Probability"]), 90, when=T0)
-        attempt(p, rec("d", "Senior / MLOps"), 95, when=T0)
+        attempt(p, rec("c", "", tags=["Probability"]), 50, when=T0)  # no section: filed under its tag
+        attempt(p, rec("d", "Senior / MLOps", tags=["Probability"]), 95, when=T0)
         attempt(p, rec("e", "Senior / Old"), 5, when=T0 - timedelta(days=90))  # not recent
         weak = p.weak_topics(now=T0 + timedelta(days=1))
         assert [(w.kind, w.name) for w in weak] == [("section", "Junior / Статистика"), ("tag", "Probability")]
         assert weak[0].mean_score == pytest.approx(27.5) and weak[0].attempts == 2
+        # The tag counts only the section-less record: "a" and "d" are filed under their sections.
+        assert weak[1].mean_score == pytest.approx(50) and weak[1].attempts == 1
+
+
+def test_one_failed_answer_is_one_weak_topic(tmp_path):
+    """One answer scored 0 on a record with a section and 3 tags: one weak topic, not four."""
+    with Progress(tmp_path / "p.sqlite") as p:
+        attempt(p, rec("a", "Middle / NLP", tags=["Transformers", "Attention", "Deep Learning"]), 0)
+        weak = p.weak_topics(now=T0 + timedelta(hours=1))
+        assert [(w.kind, w.name, w.mean_score, w.attempts) for w in weak] == [("section", "Middle / NLP", 0, 1)]
+    assert topics_of("Middle / NLP", ["x", "y"]) == [("section", "Middle / NLP")]
+    assert topics_of("", ["x", "y", "x"]) == [("tag", "x"), ("tag", "y")]
+    assert topics_of("  ", []) == []
+
+
+def test_weak_topic_threshold_is_the_adequate_band(tmp_path):
+    assert WEAK_TOPIC_BELOW == 60
+    with Progress(tmp_path / "p.sqlite") as p:
+        attempt(p, rec("a", "Below"), WEAK_TOPIC_BELOW - 1)
+        attempt(p, rec("b", "At"), WEAK_TOPIC_BELOW)
+        attempt(p, rec("c", "", tags=["Tagged"]), 10)
+        weak = p.weak_topics(now=T0 + timedelta(hours=1))
+        assert [(w.kind, w.name) for w in weak] == [("tag", "Tagged"), ("section", "Below")]
 
 
 def test_newer_schema_is_refused_not_damaged(tmp_path):

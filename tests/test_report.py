@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from pypdf import PdfReader
 
+from tutor.bands import describe_bands
 from tutor.grade import GradeResult, PointResult
 from tutor.interview import FollowUp, InterviewSession
 from tutor.report import ReportError, report_data, to_markdown, write_report
@@ -20,7 +21,7 @@ EN = Record("e1", "001_en.txt", "42", "Beginner Level", "junior", "en", "What is
 class StubGrader:
     """Returns a fixed result (the report only formats what grading produced)."""
 
-    def grade(self, record, answer, related=None, points=None):
+    def grade(self, record, answer, related=None, points=None, judge=None):
         pts = points or record.key_points
         covered = pts[:1] if answer else []
         missed = [p for p in pts if p not in covered]
@@ -41,11 +42,27 @@ def session():
 def test_markdown_report():
     md = to_markdown(report_data(session()))
     assert "# Mock interview report" in md and "abc123" in md
-    assert "## 1. Що таке кореляція?" in md and "**Score: 50/100**" in md
+    assert "## 1. Що таке кореляція?" in md and "**Score: 50/100 (weak)**" in md  # the score's band
+    assert md.count(describe_bands()) == 1  # the scale, stated once
+    assert "**Mean score:** 50.0/100 (weak)" in md
     assert "- ✓ Позитивна кореляція" in md and "- ✗ Негативна кореляція" in md
-    assert "**Follow-up:** Ви не згадали" in md
+    assert "**Follow-up:** Ви не згадали" in md and "— **50/100 (weak)**" in md
     assert "source: 004_uk.txt:860" in md and "> Кореляція – це міра" in md
     assert "## 2. What is <b>overfitting</b>?" in md and "skipped" in md
+
+
+def test_every_score_carries_its_band():
+    data = report_data(session())
+    assert data["scale"] == describe_bands()
+    uk, en = data["items"]
+    assert (uk["score"], uk["band"], uk["follow_ups"][0]["band"]) == (50, "weak", "weak")
+    assert (en["score"], en["band"]) == (None, None)  # skipped: no score, no band
+    md = to_markdown(data)
+    assert "**Score: skipped**" in md and "/100 (" not in md.split("## 2.")[1]
+    for score, label in ((0, "wrong or empty"), (39, "wrong or empty"), (40, "weak"), (60, "adequate"),
+                         (84, "adequate"), (85, "strong"), (100, "strong")):
+        data["items"][0]["score"] = score
+        assert f"**Score: {score}/100 ({label})**" in to_markdown(data)
 
 
 def test_pdf_report_text_with_cyrillic(tmp_path):
@@ -53,7 +70,8 @@ def test_pdf_report_text_with_cyrillic(tmp_path):
     text = "\n".join(page.extract_text() for page in PdfReader(path).pages)
     squashed = " ".join(text.split())
     for needle in ("Mock interview report", "Що таке кореляція?", "Позитивна кореляція", "Негативна кореляція",
-                   "004_uk.txt:860", "50/100", "What is <b>overfitting</b>?", "memorizes noise & fails"):
+                   "004_uk.txt:860", "50/100 (weak)", "What is <b>overfitting</b>?", "memorizes noise & fails",
+                   "Scale: " + describe_bands()):
         assert needle in squashed, needle
     fonts = {str(f.get_object()["/BaseFont"]) for page in PdfReader(path).pages
              for f in page["/Resources"]["/Font"].values()}

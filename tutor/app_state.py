@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from tutor.bands import BANDS, WRONG, band_for, describe_bands
 from tutor.store import LEVELS, Record
 
 ANY = "any"
@@ -480,6 +481,32 @@ class InterviewFlow:
         return f"interview-{self.session.session_id}.{ext}"
 
 
+# -- scores: the one scale (tutor.bands) ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ScoreBadge:
+    """How a score is shown: "72/100", its band's label and Streamlit colour, and the scale."""
+
+    score: int
+    text: str  # "72/100"
+    band: str  # "adequate"
+    label: str  # the band's name in the record's language
+    color: str  # Streamlit colour name: green | blue | orange | red
+    scale: str  # describe_bands(lang)
+
+    @property
+    def markdown(self) -> str:
+        """The band label in its colour (band labels are our own text, escaped all the same)."""
+        return f":{self.color}[**{escape_markdown(self.label)}**]"
+
+
+def score_badge(score: int, lang: str = "en") -> ScoreBadge:
+    band = band_for(score)
+    lang = lang or "en"
+    return ScoreBadge(int(score), f"{score}/100", band.name, band.label(lang), band.color, describe_bands(lang))
+
+
 # -- progress -------------------------------------------------------------------------------------
 
 
@@ -502,14 +529,19 @@ def _when(value: str) -> datetime:
 
 
 def progress_view(progress, by_id: Mapping[str, Record], now: datetime | None = None) -> ProgressView:
+    from tutor.progress import topics_of
+
     now = now or datetime.now(UTC)
     attempts = progress.attempts()
     buckets: dict[str, list[int]] = {}
     timeline = []
     questions: dict[str, str] = {}
     for a in attempts:
-        topic = a.section.strip() or (by_id[a.record_id].source if a.record_id in by_id else "(no section)")
-        buckets.setdefault(topic, []).append(a.score)
+        # The same topics as weak_topics: the section, else the tags, else the source file.
+        topics = [name for _, name in topics_of(a.section, a.tags)] or [
+            by_id[a.record_id].source if a.record_id in by_id else "(no section)"]
+        for topic in topics:
+            buckets.setdefault(topic, []).append(a.score)
         if not a.is_follow_up:
             timeline.append((_when(a.created), a.score, a.question))
             questions[a.record_id] = a.question
@@ -541,3 +573,97 @@ def ago(when: datetime | None, now: datetime | None = None) -> str:
     if delta < 86400:
         return f"in {int(delta // 3600)} h"
     return f"in {int(delta // 86400)} days"
+
+
+# -- progress charts (Altair, shipped with Streamlit) ---------------------------------------------
+
+SCORE_DOMAIN = [0, 100]
+SCORE_TICKS = [0, *sorted(b.low for b in BANDS if b is not WRONG), 100]  # 0, 40, 60, 85, 100
+BAND_HEX = {"green": "#21a366", "blue": "#1c83e1", "orange": "#ff8700", "red": "#e0393e"}
+TOPIC_LABEL_LIMIT = 28
+
+
+def short_topics(names: list[str], limit: int = TOPIC_LABEL_LIMIT) -> dict[str, str]:
+    """A readable axis label per topic: a long section shows its last part ("Middle / NLP / Attention"
+    → "Attention"), cut to `limit` characters. Labels stay unique (a clash keeps the full names)."""
+    def short(name: str) -> str:
+        if len(name) <= limit:
+            return name
+        last = name.rsplit(" / ", 1)[-1].strip() or name
+        return last if len(last) <= limit else last[: limit - 1].rstrip() + "…"
+
+    out = {name: short(name) for name in names}
+    clashes: dict[str, list[str]] = {}
+    for name, label in out.items():
+        clashes.setdefault(label, []).append(name)
+    for group in clashes.values():
+        if len(group) > 1:
+            out.update({name: name for name in group})
+    return out
+
+
+def _score_y(alt, field: str, title: str):
+    """The one score axis of every chart: fixed 0–100, integer ticks at the band edges."""
+    return alt.Y(f"{field}:Q", title=title, scale=alt.Scale(domain=SCORE_DOMAIN, nice=False, zero=True),
+                 axis=alt.Axis(values=SCORE_TICKS, format="d", tickMinStep=1))
+
+
+def _band_color(alt):
+    scale = alt.Scale(domain=[b.label() for b in BANDS], range=[BAND_HEX.get(b.color, b.color) for b in BANDS])
+    return alt.Color("band:N", scale=scale, legend=alt.Legend(title="band", orient="bottom"))
+
+
+def _band_rules(alt, title: str) -> list:
+    """Dashed lines at the band edges (40, 60, 85), each with its band's name."""
+    import pandas as pd
+
+    edges = pd.DataFrame([{"edge": b.low, "band": b.label()} for b in BANDS if b is not WRONG])
+    y = _score_y(alt, "edge", title)
+    rule = alt.Chart(edges).mark_rule(strokeDash=[4, 4], opacity=0.5, color="gray").encode(y=y)
+    text = alt.Chart(edges).mark_text(align="right", baseline="bottom", dx=-2, dy=-1, fontSize=10,
+                                      color="gray").encode(y=y, x=alt.value("width"), text="band:N")
+    return [rule, text]
+
+
+def topic_chart(view: ProgressView):
+    """Mean score per topic, weakest first: a bar and a point per topic on the fixed 0–100 axis (a
+    mean of 0 still shows its point and its label), coloured by band, the full name in the tooltip."""
+    import altair as alt
+    import pandas as pd
+
+    labels = short_topics([t for t, _, _ in view.by_topic])
+    rows = [{"topic": labels[t], "name": t, "score": m, "attempts": n, "band": band_for(m).label()}
+            for t, m, n in view.by_topic]
+    data = pd.DataFrame(rows, columns=["topic", "name", "score", "attempts", "band"])
+    order = [r["topic"] for r in rows]
+    x = alt.X("topic:N", sort=order, title=None,
+              axis=alt.Axis(labelAngle=-30 if len(order) > 3 else 0, labelLimit=220, labelOverlap=False))
+    tooltip = [alt.Tooltip("name:N", title="topic"), alt.Tooltip("score:Q", title="mean score", format=".1f"),
+               alt.Tooltip("attempts:Q", format="d"), alt.Tooltip("band:N")]
+    base = alt.Chart(data).encode(x=x, y=_score_y(alt, "score", "mean score"), color=_band_color(alt),
+                                  tooltip=tooltip)
+    marks = [base.mark_bar(opacity=0.7, size=28), base.mark_point(filled=True, size=90, opacity=1)]
+    return alt.layer(*marks, *_band_rules(alt, "mean score")).properties(height=320)
+
+
+def timeline_chart(view: ProgressView):
+    """Each main question's score over time on the fixed 0–100 axis: a line and a point per answer
+    (a single answer is one visible point), coloured by band, the question in the tooltip."""
+    import altair as alt
+    import pandas as pd
+
+    rows = [{"when": w, "score": s, "question": q, "band": band_for(s).label()} for w, s, q in view.timeline]
+    data = pd.DataFrame(rows, columns=["when", "score", "question", "band"])
+    x = alt.X("when:T", title=None)
+    times = {w for w, _, _ in view.timeline}
+    if len(times) == 1:  # one answer: a few hours around it, not a zero-width axis ticked in milliseconds
+        (when,) = times
+        ms = int(when.timestamp() * 1000)
+        x = alt.X("when:T", title=None, scale=alt.Scale(domain=[ms - 6 * 3_600_000, ms + 6 * 3_600_000]))
+    y = _score_y(alt, "score", "score")
+    tooltip = [alt.Tooltip("when:T", format="%Y-%m-%d %H:%M"), alt.Tooltip("score:Q", format="d"),
+               alt.Tooltip("band:N"), alt.Tooltip("question:N")]
+    line = alt.Chart(data).mark_line(color="gray", opacity=0.5).encode(x=x, y=y)
+    points = alt.Chart(data).mark_point(filled=True, size=80, opacity=1).encode(
+        x=x, y=y, color=_band_color(alt), tooltip=tooltip)
+    return alt.layer(line, points, *_band_rules(alt, "score")).properties(height=280)

@@ -33,6 +33,8 @@ class Settings:
     db: Path = field(default_factory=lambda: Path(os.environ.get("TUTOR_DB", _user_data_dir() / "progress.sqlite")))
     cache: Path = field(default_factory=lambda: Path(os.environ.get("TUTOR_CACHE", _user_cache_dir())))
     threads: int = field(default_factory=_threads)
+    # The shared evaluation data (seeds, inventory, query sets): $TUTOR_SHARED, else ../shared.
+    shared: Path = field(default_factory=lambda: Path(os.environ.get("TUTOR_SHARED", "../shared")))
 
     def with_(self, **changes) -> Settings:
         return replace(self, **{k: v for k, v in changes.items() if v is not None})

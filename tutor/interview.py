@@ -20,8 +20,9 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from tutor.grade import Grader, GradeResult, rubric, texts_for, word_with_llm
+from tutor.grade import Grader, GradeResult, rubric
 from tutor.store import Record, normalize_question
+from tutor.wording import point_question, short, texts_for, word_with_llm
 
 
 @dataclass
@@ -139,8 +140,12 @@ class InterviewSession:
         max_follow_ups: int = 1,
         session_id: str | None = None,
         filters: QuestionFilters | None = None,
+        judge=None,  # a tutor.judge.Judge; default: the one that fits llm (none without a model)
     ):
+        from tutor.judge import judge_for
+
         self.questions = questions
+        self.judge = judge if judge is not None else judge_for(llm)
         self.grader = grader
         self.progress = progress
         self.llm = llm
@@ -164,7 +169,7 @@ class InterviewSession:
 
     def answer(self, record: Record, text: str) -> Turn:
         related = self.related(record)
-        result = self.grader.grade(record, text, related=related)
+        result = self.grader.grade(record, text, related=related, judge=self.judge)
         if self.llm is not None:
             result = word_with_llm(self.llm, record, text, result, related)
         turn = Turn(record, text, result, related=related)
@@ -197,14 +202,19 @@ class InterviewSession:
         record, result = turn.record, turn.result
         t = texts_for(record.lang)
         asked_points = {p for fu, _, _ in turn.follow_ups for p in fu.points}
+        # A contradicted point first: the candidate said the opposite of the reference.
+        for c in result.contradicted:
+            if c.point not in asked_points:
+                text = t["follow_contradicted"].format(said=short(c.said, 160), point=short(c.point, 160))
+                return FollowUp(text, [c.point], record, "contradicted")
         missed = [p for p in sorted(result.points, key=lambda p: p.coverage) if not p.covered
-                  and p.text not in asked_points]
+                  and not p.contradicted_by and p.text not in asked_points]
         if not turn.follow_ups and self.llm is not None and result.feedback_by != "rules" and result.follow_up:
             points = [missed[0].text] if missed else rubric(record)
             return FollowUp(result.follow_up, points, record, "llm")
         if missed:
             point = missed[0].text
-            return FollowUp(t["follow_missed"].format(point=_short(point)), [point], record, "missed")
+            return FollowUp(point_question(point, record.lang), [point], record, "missed")
         for other in turn.related:
             if other.id in self._asked:
                 continue
@@ -213,11 +223,11 @@ class InterviewSession:
         covered = [p for p in result.points if p.text not in asked_points]
         if covered:
             point = min(covered, key=lambda p: p.coverage).text
-            return FollowUp(t["follow_all"].format(point=_short(point)), [point], record, "deeper")
+            return FollowUp(t["follow_deeper"].format(point=short(point)), [point], record, "deeper")
         return None
 
     def answer_follow_up(self, turn: Turn, follow: FollowUp, text: str) -> GradeResult:
-        result = self.grader.grade(follow.record, text, points=follow.points)
+        result = self.grader.grade(follow.record, text, points=follow.points, judge=self.judge)
         if self.progress is not None:
             self.progress.record_attempt(
                 session_id=self.session_id, record=turn.record, question=follow.text, answer=text,
@@ -252,11 +262,6 @@ class InterviewSession:
             "weak_topics": [{"kind": w.kind, "name": w.name, "mean_score": round(w.mean_score, 1),
                              "attempts": w.attempts} for w in weak[:5]],
         }
-
-
-def _short(point: str, limit: int = 140) -> str:
-    point = point.strip()
-    return point if len(point) <= limit else point[: limit - 1].rstrip() + "…"
 
 
 def related_finder(index, settings=None, k: int = 4):

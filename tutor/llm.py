@@ -116,13 +116,46 @@ class LocalLLM:
             self.load_seconds = time.perf_counter() - start
         return self._llama
 
-    def count_tokens(self, messages: list[dict]) -> int:
-        """Prompt size in tokens for these messages under the model's chat template."""
+    def _prompt_tokens(self, messages: list[dict]) -> list[int]:
         llama = self.load()
         # Qwen2.5 and SmolLM2 both use the ChatML template.
         text = "".join(f"<|im_start|>{m['role']}\n{m['content']}<|im_end|>\n" for m in with_system(messages))
         text += "<|im_start|>assistant\n"
-        return len(llama.tokenize(text.encode("utf-8"), add_bos=False, special=True))
+        return llama.tokenize(text.encode("utf-8"), add_bos=False, special=True)
+
+    def count_tokens(self, messages: list[dict]) -> int:
+        """Prompt size in tokens for these messages under the model's chat template."""
+        return len(self._prompt_tokens(messages))
+
+    def label_probs(self, messages: list[dict], labels: tuple[str, ...]) -> dict[str, float]:
+        """The probability of each label as the reply's first token (normalized over the labels).
+
+        One forward pass, no generation. The prompt's prefix shared with the previous call (same
+        system message and reference) is reused from the KV cache, as generate() does.
+        """
+        import numpy as np
+
+        llama = self.load()
+        tokens = self._prompt_tokens(messages)
+        firsts = {label: llama.tokenize(label.encode("utf-8"), add_bos=False, special=False)[0] for label in labels}
+        with self._gen_lock:
+            try:
+                common = 0
+                for a, b in zip(llama._input_ids, tokens, strict=False):
+                    if a != b:
+                        break
+                    common += 1
+                keep = min(common, len(tokens) - 1)
+                llama._ctx.kv_cache_seq_rm(-1, keep, -1)
+                llama.n_tokens = keep
+                llama.eval(tokens[keep:])
+                logits = np.ctypeslib.as_array(llama._ctx.get_logits(), shape=(llama.n_vocab(),)).astype(np.float64)
+            except Exception as exc:
+                raise LLMError(f"{self.name}: scoring failed: {exc}") from exc
+        picked = np.array([logits[firsts[label]] for label in labels])
+        picked = np.exp(picked - picked.max())
+        picked /= picked.sum()
+        return {label: float(p) for label, p in zip(labels, picked, strict=True)}
 
     def stream(self, messages: list[dict], *, max_tokens: int = 512, temperature: float = 0.2) -> Iterator[str]:
         llama = self.load()
@@ -181,6 +214,7 @@ class ApiLLM:
         self.model = model
         self.name = f"api:{model}"
         self.timeout = timeout
+        self._schema_style = "openai"  # or "json_object" once a server has refused OpenAI's form
         self._secrets = [api_key] if api_key else []
         self._client = openai.OpenAI(
             base_url=self.base_url,
@@ -193,6 +227,11 @@ class ApiLLM:
         return f"ApiLLM(base_url={self.base_url!r}, model={self.model!r}, api_key='***')"
 
     __str__ = __repr__
+
+    def _schema_format(self, schema: dict) -> dict:
+        if self._schema_style == "json_object":
+            return {"type": "json_object", "schema": schema}
+        return {"type": "json_schema", "json_schema": {"name": "reply", "schema": schema, "strict": True}}
 
     def _error(self, exc: Exception) -> LLMError:
         openai = self._openai
@@ -242,18 +281,24 @@ class ApiLLM:
     ) -> str:
         kwargs = {}
         if json_schema is not None:
-            kwargs["response_format"] = {
-                "type": "json_schema",
-                "json_schema": {"name": "reply", "schema": json_schema, "strict": True},
-            }
+            kwargs["response_format"] = self._schema_format(json_schema)
         try:
-            reply = self._client.chat.completions.create(
-                model=self.model,
-                messages=with_system(messages),
-                max_tokens=max_tokens,
-                temperature=temperature,
-                **kwargs,
-            )
+            try:
+                reply = self._client.chat.completions.create(
+                    model=self.model, messages=with_system(messages), max_tokens=max_tokens,
+                    temperature=temperature, **kwargs,
+                )
+            except self._openai.APIStatusError as exc:
+                # OpenAI's {"type": "json_schema"} is refused by servers that take the schema inside
+                # {"type": "json_object"} (llama.cpp's Python server answers 422/500): switch once.
+                if json_schema is None or self._schema_style != "openai" or exc.status_code not in (400, 422, 500):
+                    raise
+                self._schema_style = "json_object"
+                kwargs["response_format"] = self._schema_format(json_schema)
+                reply = self._client.chat.completions.create(
+                    model=self.model, messages=with_system(messages), max_tokens=max_tokens,
+                    temperature=temperature, **kwargs,
+                )
         except Exception as exc:
             raise self._error(exc) from None
         if not reply.choices:

@@ -145,3 +145,23 @@ def _assemble(spec: ModelSpec, parts: list[Path], target: Path) -> Path:
         return target
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def local_model_available(settings=None, name: str | None = None) -> bool:
+    """Whether the local backend can run here: llama-cpp-python and the chosen model's packages are
+    installed (nothing is assembled or loaded to find out)."""
+    import importlib.util
+
+    if importlib.util.find_spec("llama_cpp") is None:
+        return False
+    try:
+        spec = MODELS[local_model_name(name)]
+    except ModelError:
+        return False
+    if spec.distribution:
+        try:
+            importlib.metadata.distribution(spec.distribution)
+        except importlib.metadata.PackageNotFoundError:
+            return False
+        return True
+    return all(importlib.util.find_spec(module) is not None for module in spec.parts)

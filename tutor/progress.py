@@ -15,6 +15,8 @@ from pathlib import Path
 
 from fsrs import Card, Rating, Scheduler
 
+from tutor.bands import ADEQUATE, STRONG, WEAK, WEAK_TOPIC_BELOW, band_for
+
 SCHEMA_VERSION = 1
 
 _SCHEMA = """
@@ -58,14 +60,24 @@ class ProgressError(RuntimeError):
 
 
 def rating_for(score: int) -> Rating:
-    """Map a 0..100 grade to an FSRS rating."""
-    if score < 40:
-        return Rating.Again
-    if score < 60:
-        return Rating.Hard
-    if score < 85:
+    """Map a 0..100 grade to an FSRS rating by its band (tutor.bands): wrong → Again, weak → Hard,
+    adequate → Good, strong → Easy."""
+    band = band_for(score)
+    if band is STRONG:
+        return Rating.Easy
+    if band is ADEQUATE:
         return Rating.Good
-    return Rating.Easy
+    if band is WEAK:
+        return Rating.Hard
+    return Rating.Again
+
+
+def topics_of(section: str, tags) -> list[tuple[str, str]]:
+    """A record's topics as people see them, as (kind, name): its section when it has one; only a
+    record without a section is filed under its tags. One answer never makes several topics weak."""
+    if section and section.strip():
+        return [("section", section)]
+    return [("tag", t) for t in dict.fromkeys(tags or ()) if t and str(t).strip()]
 
 
 def _now() -> datetime:
@@ -250,19 +262,18 @@ class Progress:
 
     # -- weak topics -----------------------------------------------------------------------------
 
-    def weak_topics(self, days: int = 30, threshold: float = 60.0, min_attempts: int = 1,
+    def weak_topics(self, days: int = 30, threshold: float = WEAK_TOPIC_BELOW, min_attempts: int = 1,
                     now: datetime | None = None) -> list[WeakTopic]:
-        """Sections and tags whose recent mean score is below threshold, weakest first."""
+        """Topics (topics_of: a record's section, or its tags when it has none) whose recent mean
+        score is below threshold (below the adequate band by default), weakest first."""
         since = _iso((now or _now()) - timedelta(days=days))
         rows = self.conn.execute(
             "SELECT section, tags, score FROM attempts WHERE created >= ?", (since,)
         ).fetchall()
         buckets: dict[tuple[str, str], list[int]] = {}
         for row in rows:
-            if row["section"]:
-                buckets.setdefault(("section", row["section"]), []).append(row["score"])
-            for tag in json.loads(row["tags"]):
-                buckets.setdefault(("tag", tag), []).append(row["score"])
+            for topic in topics_of(row["section"], json.loads(row["tags"])):
+                buckets.setdefault(topic, []).append(row["score"])
         weak = [
             WeakTopic(kind, name, sum(scores) / len(scores), len(scores))
             for (kind, name), scores in buckets.items()

@@ -1,8 +1,9 @@
 """Session reports a candidate can keep: Markdown and PDF (reportlab, with an embedded Cyrillic font).
 
-Each question with the candidate's answer, score, covered and missed points, follow-ups, and the
-reference answer with its source. Bank text is escaped (Markdown special characters are left as
-they are; PDF paragraphs get XML-escaped text, never markup from the bank).
+Each question with the candidate's answer, score with its band (tutor.bands; the scale is stated once
+at the top), covered and missed points, follow-ups, and the reference answer with its source. Bank
+text is escaped (Markdown special characters are left as they are; PDF paragraphs get XML-escaped
+text, never markup from the bank).
 """
 
 from __future__ import annotations
@@ -10,6 +11,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 from xml.sax.saxutils import escape
+
+from tutor.bands import band_for, describe_bands
+
+# The report's own words (headings, labels) are English, so its band labels are too.
+REPORT_LANG = "en"
 
 _FONT_CANDIDATES = [
     "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
@@ -39,12 +45,14 @@ def report_data(session) -> dict:
             "answer": turn.answer,
             "skipped": turn.skipped,
             "score": turn.score,
+            "band": None if turn.score is None else band_for(turn.score).name,
             "covered": list(res.covered) if res else [],
             "missed": list(res.missed) if res else [],
             "feedback": res.feedback if res else "",
             "reference": r.answer,
             "follow_ups": [
                 {"question": fu.text, "answer": ans, "score": fr.score if fr else None,
+                 "band": band_for(fr.score).name if fr else None,
                  "covered": list(fr.covered) if fr else [], "missed": list(fr.missed) if fr else []}
                 for fu, ans, fr in turn.follow_ups
             ],
@@ -53,20 +61,26 @@ def report_data(session) -> dict:
         "title": "Mock interview report",
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "summary": summary,
+        "scale": describe_bands(REPORT_LANG),
         "items": items,
     }
 
 
-def _score_text(score) -> str:
-    return "skipped" if score is None else f"{score}/100"
+def _score_text(score, lang: str = REPORT_LANG) -> str:
+    """The score and its band's label ("72/100 (adequate)"), or "skipped" when there is none."""
+    return "skipped" if score is None else f"{score}/100 ({band_for(score).label(lang)})"
+
+
+def _scale(data: dict) -> str:
+    return "Scale: " + (data.get("scale") or describe_bands(REPORT_LANG))
 
 
 def to_markdown(data: dict) -> str:
     s = data["summary"]
     lines = [f"# {data['title']}", "", f"Session `{s['session_id']}` · {data['date']}", ""]
-    mean = "—" if s["mean_score"] is None else f"{s['mean_score']}/100"
+    mean = "—" if s["mean_score"] is None else _score_text(s["mean_score"])
     lines += [f"**Questions:** {s['asked']} (answered {s['answered']}, skipped {s['skipped']}) · "
-              f"**Mean score:** {mean}", ""]
+              f"**Mean score:** {mean}", "", f"*{_scale(data)}*", ""]
     if s.get("weak_topics"):
         lines.append("**Weak topics:** " + ", ".join(f"{w['name']} ({w['mean_score']})" for w in s["weak_topics"]))
         lines.append("")
@@ -132,11 +146,12 @@ def write_pdf(data: dict, path: Path) -> Path:
         return Paragraph(escape(text).replace("\n", "<br/>"), style)
 
     s = data["summary"]
-    mean = "—" if s["mean_score"] is None else f"{s['mean_score']}/100"
+    mean = "—" if s["mean_score"] is None else _score_text(s["mean_score"])
     story = [para(data["title"], h1),
              para(f"Session {s['session_id']} · {data['date']}", small),
              para(f"Questions: {s['asked']} (answered {s['answered']}, skipped {s['skipped']}) · Mean score: {mean}",
-                  body)]
+                  body),
+             para(_scale(data), small)]
     if s.get("weak_topics"):
         story.append(para("Weak topics: " + ", ".join(f"{w['name']} ({w['mean_score']})" for w in s["weak_topics"]),
                           body))

@@ -1,4 +1,4 @@
-"""Small text helpers both sides share: language detection."""
+"""Small text helpers both sides share: language detection, fencing document text in a prompt."""
 
 from __future__ import annotations
 
@@ -13,3 +13,9 @@ def detect_lang(text: str) -> str:
     cyr = len(_CYRILLIC.findall(text))
     lat = len(_LATIN.findall(text))
     return "uk" if cyr >= 3 and cyr > 0.3 * (cyr + lat) else "en"
+
+
+def fence(text: str, limit: int) -> str:
+    """Document text as data inside <doc> tags for a prompt: cut to `limit`, unable to close the fence."""
+    text = (text or "").replace("<doc>", "").replace("</doc>", "")
+    return f"<doc>\n{text[:limit]}\n</doc>"

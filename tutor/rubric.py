@@ -1,0 +1,109 @@
+"""The rubric of a record (the points an answer should cover) and the sentence splitter grading uses.
+
+Points come in the reference's own words: the record's key points, or, when it has fewer than two,
+the sentences of its reference answer.
+"""
+
+from __future__ import annotations
+
+import re
+
+from tutor.lexical import tokenize
+from tutor.store import Record
+
+MAX_POINTS = 8
+# Key points are often interviewer signals ("Can calculate sample size for power") that leave out
+# what the thing *is*; the reference answer's first sentences say that. Up to LEAD_POINTS of them
+# join the rubric when the key points don't already cover them (measured on eval/grading/: correct
+# partial answers that define the concept scored 0 against signal-only rubrics).
+LEAD_POINTS = 1
+LEAD_COVERED = 0.5  # share of a lead sentence's stems already in the key points that makes it redundant
+
+BULLET = re.compile(r"^\s*(?:[-•*·–—▪●◦]+|\(?\d{1,2}[.)]|\(?[a-zа-я][.)])\s+", re.IGNORECASE)
+_SENT_SPLIT = re.compile(r"(?<=[.!?;])\s+(?=[\"'«(\[]?[A-ZА-ЯІЇЄҐ0-9])")
+_MIN_UNIT = 24  # characters: shorter fragments ("Types:") are glued to the next sentence
+
+
+def split_sentences(text: str, max_chars: int = 320) -> list[str]:
+    """Sentences and bullet items of a text, bullets stripped; long ones cut at clause breaks."""
+    out: list[str] = []
+    pending = ""
+    for raw in (text or "").splitlines():
+        line = BULLET.sub("", raw).strip()
+        if not line:
+            continue
+        for piece in _SENT_SPLIT.split(line):
+            piece = piece.strip()
+            if not piece:
+                continue
+            if pending:
+                piece = f"{pending} {piece}"
+                pending = ""
+            if len(piece) < _MIN_UNIT and not re.search(r"[.!?]$", piece):
+                pending = piece
+                continue
+            out.extend(_cut(piece, max_chars))
+    if pending:
+        if out and len(pending) < _MIN_UNIT:
+            out[-1] = f"{out[-1]} {pending}"
+        else:
+            out.append(pending)
+    return out
+
+
+def _cut(sentence: str, max_chars: int) -> list[str]:
+    if len(sentence) <= max_chars:
+        return [sentence]
+    parts, current = [], ""
+    for clause in re.split(r"(?<=[,;:])\s+", sentence):
+        if current and len(current) + len(clause) + 1 > max_chars:
+            parts.append(current)
+            current = clause
+        else:
+            current = f"{current} {clause}".strip()
+    if current:
+        parts.append(current)
+    return parts
+
+
+def stem(token: str) -> str:
+    # Crude, language-agnostic: the first 6 letters (inflected forms of one word mostly share them).
+    return token[:6] if len(token) > 6 else token
+
+
+def stems(text: str) -> set[str]:
+    return {stem(t) for t in tokenize(text)}
+
+
+def rubric(record: Record, max_points: int = MAX_POINTS) -> list[str]:
+    """The points an answer should cover, in the reference's own words."""
+    points: list[str] = []
+    seen: set[str] = set()
+    for kp in record.key_points:
+        kp = BULLET.sub("", kp).strip()
+        key = kp.casefold()
+        if len(kp) >= 3 and key not in seen:
+            seen.add(key)
+            points.append(kp)
+    if len(points) < 2:
+        # Few or no key points: derive them from the answer's sentences (skipping ones already there).
+        have = stems(" ".join(points))
+        for sentence in split_sentences(record.answer):
+            s = stems(sentence)
+            if len(s) < 3 or (s and len(s & have) / len(s) > 0.7):
+                continue
+            points.append(sentence)
+            have |= s
+        return points[:max_points]
+    points = points[:max_points]
+    have = stems(" ".join(points))
+    leads = 0
+    for sentence in split_sentences(record.answer)[:3]:
+        s = stems(sentence)
+        if leads >= LEAD_POINTS or len(s) < 4:
+            continue
+        if len(s & have) / len(s) <= LEAD_COVERED:
+            points.append(sentence)
+            have |= s
+            leads += 1
+    return points
