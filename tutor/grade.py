@@ -347,7 +347,7 @@ class Grader:
 
         covered = [r.text for r in results if r.covered and gate > 0.5]
         missed = [r.text for r in results if not (r.covered and gate > 0.5) and not r.contradicted_by]
-        feedback = rule_feedback(lang, score, covered, missed + [c.point for c in contradictions],
+        feedback = rule_feedback(lang, score, covered, missed,
                                  topic_ok=gate >= 0.999, empty=False, contradicted=contradictions)
         follow = rule_follow_up(lang, results if gate > 0.5 else [
             PointResult(r.text, 0.0, r.similarity, r.overlap) for r in results], related, contradictions)

@@ -72,15 +72,17 @@ def short(text: str, limit: int = 140) -> str:
 def rule_feedback(lang: str, score: int, covered: list[str], missed: list[str], topic_ok: bool, empty: bool,
                   contradicted: list | None = None) -> str:
     t = texts_for(lang)
-    n = len(covered) + len(missed)
+    n = len(covered) + len(missed) + len(contradicted or [])
     if empty:
         return t["empty"].format(points="; ".join(short(p, 90) for p in (covered + missed)[:3]))
     listing = "; ".join(short(p, 90) for p in missed[:3]) + ("; …" if len(missed) > 3 else "")
     parts = [t["band"].format(band=band_for(score).label(lang).capitalize(), score=score)]
     for c in (contradicted or [])[:2]:
         parts.append(t["contradicted"].format(said=short(c.said, 160), point=short(c.point, 160)))
-    if not missed:
+    if not missed and not contradicted:
         parts.append(t["great"].format(n=n))
+    elif not missed:
+        pass  # the contradicted points are the whole story
     elif band_for(score).low >= ADEQUATE.low:
         parts.append(t["good"].format(c=len(covered), n=n, missed=listing))
     else:
