@@ -9,18 +9,11 @@ import sys
 import pytest
 from conftest import BAGGING, ROOT
 
-from tutor.grade import (
-    WORDING_SCHEMA,
-    Grader,
-    get_grader,
-    parse_wording,
-    rubric,
-    split_sentences,
-    word_with_llm,
-)
+from tutor.grade import Grader, get_grader, rubric, split_sentences
 from tutor.llm import LLMError
 from tutor.store import Record
-from tutor.wording import point_question
+from tutor.wording import FOLLOW_UP_SCHEMA as WORDING_SCHEMA
+from tutor.wording import parse_wording, point_question, word_with_llm
 
 sys.path.append(str(ROOT / "bench"))  # appended: bench/ingest.py must not shadow the ingest package
 import grading as bench  # noqa: E402

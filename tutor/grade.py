@@ -31,17 +31,10 @@ from tutor.bands import WRONG, band_for
 from tutor.claims import conflict
 from tutor.embed import VectorCache, content_hash, get_embedder
 from tutor.embed import unit as _unit
-from tutor.rubric import MAX_POINTS, rubric, split_sentences, stems  # noqa: F401  (re-exported)
+from tutor.rubric import rubric, split_sentences, stems
 from tutor.store import Record
 from tutor.text import detect_lang
-from tutor.wording import (  # noqa: F401  (re-exported for callers of the earlier API)
-    WORDING_SCHEMA,
-    parse_wording,
-    rule_feedback,
-    rule_follow_up,
-    texts_for,
-    word_with_llm,
-)
+from tutor.wording import rule_feedback, rule_follow_up
 
 # Tuning numbers. Measured with bench/grading.py on eval/grading/dev_{en,uk}.jsonl (40+ bank questions
 # × good / partial / wrong / bluff / other-language answers written by us), checked on
@@ -108,9 +101,6 @@ class Contradiction:
     said: str  # the candidate's sentence
     rule: str  # "flip" | "negation" | "formula" | "number" | the judge's name
     detail: str = ""
-
-    def to_json(self) -> dict:
-        return {"point": self.point, "said": self.said, "rule": self.rule, "detail": self.detail}
 
 
 @dataclass

@@ -163,8 +163,6 @@ FOLLOW_UP_SCHEMA = {
     "required": ["follow_up"],
     "additionalProperties": False,
 }
-# Kept for callers of the earlier wording API (tests, the app): the follow-up is the only worded part.
-WORDING_SCHEMA = FOLLOW_UP_SCHEMA
 
 _SYSTEM = (
     "You are an ML interviewer. Turn the rubric point into ONE short interview question (under 30 words) "
