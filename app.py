@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from tutor import app_state as S
+import app_state as S
 from tutor.config import get_settings
 from tutor.llm import BACKENDS, LLMError, get_llm
 from tutor.store import IndexError_
@@ -563,8 +563,6 @@ def library_page(index, retriever) -> None:
 
 
 def first_run(settings, problem: str | None = None) -> None:
-    from ingest.pipeline import discover, ingest
-
     st.title(":material/school: Interview Tutor")
     if problem:
         st.error(esc(problem))
@@ -576,7 +574,7 @@ def first_run(settings, problem: str | None = None) -> None:
     if st.button("Build the index", type="primary", key="build-index"):
         bar = st.progress(0.0, text="Starting…")
         try:
-            summary = S.build_index(ingest, discover, settings.bank, settings.index, settings,
+            summary = S.build_index(settings.bank, settings.index, settings,
                                     on_progress=lambda f, msg: bar.progress(min(1.0, f), text=esc(msg)))
         except Exception as exc:
             st.error(f"The index could not be built: {esc(str(exc))}")

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tutor import app_state as S
+import app_state as S
 from tutor.store import Record
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -292,7 +292,9 @@ def test_first_run_builds_the_index_with_a_progress_bar(monkeypatch, tmp_path):
     assert any("22 records" in t or "records" in t for t in texts(at.sidebar))
 
 
-def test_first_run_progress_reports_each_file(tmp_path):
+def test_first_run_progress_reports_each_file(tmp_path, monkeypatch):
+    import ingest.pipeline as pipeline
+
     calls = []
 
     class Summary:
@@ -305,8 +307,10 @@ def test_first_run_progress_reports_each_file(tmp_path):
     def fake_discover(paths):
         return [Path("a.md"), Path("b.txt")], []
 
+    monkeypatch.setattr(pipeline, "ingest", fake_ingest)
+    monkeypatch.setattr(pipeline, "discover", fake_discover)
     seen = []
-    S.build_index(fake_ingest, fake_discover, tmp_path, tmp_path / "index", None,
+    S.build_index(tmp_path, tmp_path / "index", None,
                   on_progress=lambda f, m: seen.append(round(f, 2)))
     assert seen == [0.0, 0.33, 0.67, 1.0]
     assert calls[-1] == ([tmp_path.name], "index", True)

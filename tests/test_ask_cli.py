@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from cli import main
+from tutor.cli import main
 
 
 def _run(capsys, *argv):

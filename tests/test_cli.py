@@ -1,4 +1,4 @@
-"""cli.py: the DESIGN.md contract, run as a real subprocess against the shared seed index."""
+"""tutor/cli (the `tutor` command): the DESIGN.md contract, run as a real subprocess against the shared seed index."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import sys
 
 from conftest import ROOT
 
-CLI = [sys.executable, str(ROOT / "cli.py")]
+CLI = [sys.executable, "-m", "tutor.cli"]
 
 
 def run(*args, **kw):

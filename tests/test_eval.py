@@ -13,7 +13,7 @@ from conftest import INVENTORY, ROOT, SHARED
 from eval import metrics as M
 
 DEV_QUERIES = SHARED / "eval" / "dev_queries.jsonl"
-CLI = [sys.executable, str(ROOT / "cli.py")]
+CLI = [sys.executable, "-m", "tutor.cli"]
 CONTRACT_KEYS = {"recall@1", "recall@3", "recall@5", "recall@10", "mrr@10", "ndcg@10", "n"}
 
 

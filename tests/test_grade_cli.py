@@ -13,7 +13,7 @@ from conftest import ROOT
 
 from tutor.grade import rubric
 
-CLI = [sys.executable, str(ROOT / "cli.py")]
+CLI = [sys.executable, "-m", "tutor.cli"]
 
 
 @pytest.fixture(scope="module")

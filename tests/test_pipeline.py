@@ -117,7 +117,7 @@ def test_killed_ingest_leaves_previous_index(seed_index, tmp_path):
     (bank / "fresh.md").write_text("Beginner Level\n\n" + body + "\n")
     env = {**os.environ, "TUTOR_CACHE": str(tmp_path / "cold-cache"), "TUTOR_THREADS": "1"}
     proc = subprocess.Popen(
-        [sys.executable, str(ROOT / "cli.py"), "ingest", str(bank), "--index", str(index), "--quiet"],
+        [sys.executable, "-m", "tutor.cli", "ingest", str(bank), "--index", str(index), "--quiet"],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )
     deadline = time.monotonic() + 120

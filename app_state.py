@@ -1,4 +1,6 @@
-"""Everything the Streamlit app decides, as plain Python (no Streamlit import): testable on its own.
+"""The app's view models: everything app.py decides, as plain Python (no Streamlit import), testable alone.
+
+It sits beside app.py, on the shells' floor, so it may use ingest/ (the first-run build) as well as tutor/.
 
 app.py only lays out widgets and calls these. Per-user state lives in small classes stored in the
 user's st.session_state (ChatState, InterviewFlow); shared read-only resources (index, retriever,
@@ -132,17 +134,19 @@ def index_info(index) -> IndexInfo:
 _build_lock = threading.Lock()
 
 
-def build_index(ingest_fn: Callable, discover_fn: Callable, bank: Path, index_dir: Path, settings,
+def build_index(bank: Path, index_dir: Path, settings,
                 on_progress: Callable[[float, str], None] = lambda f, m: None):
     """First-run build: ingest the bank file by file into a staging index (real progress per file;
     embeddings land in the content-hash cache), then one final ingest into `index_dir` (atomic,
-    from the cache). `ingest_fn`/`discover_fn` are ingest.pipeline's (tutor never imports ingest).
-    Returns ingest's Summary of the final build."""
+    from the cache). Returns ingest's Summary of the final build."""
     import shutil
     import tempfile
 
+    from ingest.pipeline import discover
+    from ingest.pipeline import ingest as ingest_fn
+
     with _build_lock:
-        files, missing = discover_fn([Path(bank)])
+        files, missing = discover([Path(bank)])
         if not files:
             why = "; ".join(f"{m.path}: {m.reason}" for m in missing) or f"no supported files in {bank}"
             raise FileNotFoundError(why)

@@ -10,8 +10,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from commands.common import Failure, usage_error
 from tutor.bands import band_for, describe_bands
+from tutor.cli.common import Failure, usage_error
 
 COMMANDS_SKIP = {"skip", "/skip", "пропустити"}
 COMMANDS_QUIT = {"quit", "/quit", "exit", "q", "вийти"}

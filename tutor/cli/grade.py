@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from commands.common import Failure, jsonl_lines, print_json, usage_error
+from tutor.cli.common import Failure, jsonl_lines, print_json, usage_error
 
 
 def _setup(args):

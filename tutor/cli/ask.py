@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from commands.common import Failure, jsonl_lines, print_json, usage_error
+from tutor.cli.common import Failure, jsonl_lines, print_json, usage_error
 
 
 def _setup(args):

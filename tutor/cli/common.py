@@ -43,3 +43,17 @@ def jsonl_lines(path, required: tuple[str, ...] = ("query",)):
                 yield n, obj, f"line {n}: missing or empty {', '.join(missing)}"
                 continue
             yield n, obj, None
+
+
+LEVEL_CHOICES = ("junior", "middle", "senior", "unknown")
+LANG_CHOICES = ("en", "uk")
+
+
+def settings_for(args, **overrides):
+    """The settings with this command's --index (and any other flags given) applied."""
+    from pathlib import Path
+
+    from tutor.config import get_settings
+
+    index = getattr(args, "index", None)
+    return get_settings(index=Path(index) if index else None, **overrides)
