@@ -10,7 +10,6 @@ rendered as HTML: it goes through st.text, or through Markdown only after escape
 
 from __future__ import annotations
 
-import os
 import threading
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,6 +19,7 @@ import streamlit as st
 
 import app_state as S
 from tutor.config import get_settings
+from tutor.index import manifest_stamp
 from tutor.llm import BACKENDS, LLMError, get_llm
 from tutor.store import IndexError_
 
@@ -32,7 +32,7 @@ esc = S.escape_markdown
 
 @st.cache_resource(show_spinner=False)
 def load_index(index_dir: str, stamp: int):
-    from tutor.retrieve import open_index
+    from tutor.index import open_index
 
     return open_index(Path(index_dir))
 
@@ -149,18 +149,18 @@ def sidebar(settings, index, info: S.IndexInfo):
     side.radio("Page", PAGES, key="page", label_visibility="collapsed")
 
     side.subheader("Language model")
-    default = S.default_backend(os.environ)
+    default = S.default_backend(settings)
     backend = side.selectbox("Backend", BACKENDS, index=BACKENDS.index(default), key="llm_backend",
                              format_func=lambda b: S.LLM_LABELS[b])
     llm, notice = None, None
     if backend == "api":
-        env_cfg = S.api_config(os.environ, secrets())
+        env_cfg = S.api_config(settings, secrets())
         base = side.text_input("API base URL", value=env_cfg.base, key="api_base",
                                placeholder="https://api.example.com/v1")
         model = side.text_input("Model", value=env_cfg.model, key="api_model")
         side.text_input("API key", type="password", key="api_key_input", on_change=_store_key,
                         placeholder="empty: use TUTOR_API_KEY", help="Kept for this session only; never shown.")
-        cfg = S.api_config(os.environ, secrets(), base, model, st.session_state.get("_api_key"))
+        cfg = S.api_config(settings, secrets(), base, model, st.session_state.get("_api_key"))
         side.caption(f":material/key: {cfg.key_status}")
         if cfg.key_source == "this session":
             side.button("Forget the key", on_click=_forget_key)
@@ -171,7 +171,7 @@ def sidebar(settings, index, info: S.IndexInfo):
             notice = f"The API backend is not usable ({exc}); answers quote the bank."
     elif backend == "local":
         try:
-            llm = load_local_llm(os.environ.get("TUTOR_LOCAL_MODEL", ""), settings.threads)
+            llm = load_local_llm(settings.local_model, settings.threads)
         except LLMError as exc:
             notice = f"The local model is not available ({exc}); answers quote the bank."
     if notice:
@@ -197,7 +197,7 @@ def sidebar(settings, index, info: S.IndexInfo):
 
 
 def current_filters():
-    from tutor.retrieve import Filters
+    from tutor.filters import Filters
 
     f = Filters(level=S.clean(st.session_state.get("f_level")), lang=S.clean(st.session_state.get("f_lang")),
                 source=S.clean(st.session_state.get("f_source")),
@@ -206,7 +206,7 @@ def current_filters():
 
 
 def ensure_local_loaded(llm) -> None:
-    if llm is not None and hasattr(llm, "load") and getattr(llm, "_llama", True) is None:
+    if llm is not None and not llm.loaded:
         with st.spinner("Loading the local language model (first time only)…"):
             try:
                 llm.load()
@@ -295,8 +295,8 @@ def chat_page(index, retriever, llm, notice) -> None:
 def new_flow(settings, index, llm, questions, filters=None, topic=None) -> S.InterviewFlow:
     from tutor.interview import InterviewSession
 
-    grader = load_grader(str(settings.index), S.index_stamp(settings.index), settings.threads)
-    related = load_related(str(settings.index), S.index_stamp(settings.index), settings.threads)
+    grader = load_grader(str(settings.index), manifest_stamp(settings.index), settings.threads)
+    related = load_related(str(settings.index), manifest_stamp(settings.index), settings.threads)
     with progress_db(settings) as progress:
         session = InterviewSession(questions, grader, progress=progress, llm=llm, related=related,
                                    max_follow_ups=1, filters=filters)
@@ -590,7 +590,7 @@ def first_run(settings, problem: str | None = None) -> None:
 def main() -> None:
     st.set_page_config(page_title="Interview Tutor", page_icon=":material/school:", layout="wide")
     settings = get_settings()
-    stamp = S.index_stamp(settings.index)
+    stamp = manifest_stamp(settings.index)
     if stamp is None:
         first_run(settings)
         return

@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from tutor.bands import BANDS, WRONG, band_for, describe_bands
+from tutor.filters import Filters
 from tutor.store import LEVELS, Record
 
 ANY = "any"
@@ -74,25 +75,25 @@ def _secret(secrets: Mapping, name: str) -> str | None:
     return str(value) if value else None
 
 
-def api_config(env: Mapping, secrets: Mapping, base: str | None = None, model: str | None = None,
+def api_config(settings, secrets: Mapping, base: str | None = None, model: str | None = None,
                session_key: str | None = None) -> ApiConfig:
-    """The API endpoint: sidebar values over the environment over st.secrets. The key is kept here
-    only to build the client; it is never returned to the page (key_status says where it came from)."""
-    base = (base or "").strip() or env.get("TUTOR_API_BASE") or _secret(secrets, "TUTOR_API_BASE") or ""
-    model = (model or "").strip() or env.get("TUTOR_API_MODEL") or _secret(secrets, "TUTOR_API_MODEL") or ""
+    """The API endpoint: sidebar values over the settings (TUTOR_* variables) over st.secrets. The key
+    is kept here only to build the client; it is never returned to the page (key_status says where it
+    came from)."""
+    base = (base or "").strip() or settings.api_base or _secret(secrets, "TUTOR_API_BASE") or ""
+    model = (model or "").strip() or settings.api_model or _secret(secrets, "TUTOR_API_MODEL") or ""
     if session_key:
         return ApiConfig(base, model, session_key, "this session")
-    if env.get("TUTOR_API_KEY"):
-        return ApiConfig(base, model, env["TUTOR_API_KEY"], "environment")
+    if settings.key():
+        return ApiConfig(base, model, settings.key(), "environment")
     secret = _secret(secrets, "TUTOR_API_KEY")
     if secret:
         return ApiConfig(base, model, secret, "secrets")
     return ApiConfig(base, model, None, None)
 
 
-def default_backend(env: Mapping) -> str:
-    value = (env.get("TUTOR_LLM") or "local").strip().lower()
-    return value if value in LLM_LABELS else "local"
+def default_backend(settings) -> str:
+    return settings.llm if settings.llm in LLM_LABELS else "local"
 
 
 # -- the index ------------------------------------------------------------------------------------
@@ -109,15 +110,6 @@ class IndexInfo:
     @property
     def label(self) -> str:
         return f"{self.records} records from {len(self.sources)} source(s)"
-
-
-def index_stamp(index_dir: Path) -> int | None:
-    """Changes whenever the index is rebuilt (the manifest is rewritten); None when there is none."""
-    path = Path(index_dir) / "manifest.json"
-    try:
-        return path.stat().st_mtime_ns
-    except OSError:
-        return None
 
 
 def index_info(index) -> IndexInfo:
@@ -187,23 +179,11 @@ def clean(value: str | None) -> str | None:
 
 def filter_records(records: list[Record], level=None, lang=None, source=None, section=None,
                    text: str | None = None) -> list[Record]:
-    """Records matching every given filter (section and text: case-insensitive substrings)."""
-    level, lang, source, section = clean(level), clean(lang), clean(source), clean(section)
+    """Records matching every given filter (tutor.filters; text: a case-insensitive substring)."""
+    filters = Filters(level=clean(level), lang=clean(lang), source=clean(source), section=clean(section))
     needle = (text or "").strip().casefold()
-    out = []
-    for r in records:
-        if level and r.level != level:
-            continue
-        if lang and r.lang != lang:
-            continue
-        if source and r.source != source:
-            continue
-        if section and section.casefold() not in r.section.casefold():
-            continue
-        if needle and needle not in f"{r.question}\n{r.answer}".casefold():
-            continue
-        out.append(r)
-    return out
+    return [r for r in records
+            if filters.matches(r) and (not needle or needle in f"{r.question}\n{r.answer}".casefold())]
 
 
 def where(record: Record) -> str:
@@ -283,11 +263,8 @@ def citation_cards(answer, by_id: Mapping[str, Record]) -> list[CitationCard]:
 
 
 def nearest_topics(answer) -> list[str]:
-    """The nearest covered topics named in a refusal (the answer module lists them as "- " lines)."""
-    if getattr(answer, "mode", "") != "refused":
-        return []
-    lines = answer.text.splitlines()
-    return [line[2:].strip() for line in lines[1:] if line.startswith("- ") and line[2:].strip()]
+    """The nearest covered topics a refusal names (Answer.nearest)."""
+    return list(answer.nearest) if answer.mode == "refused" else []
 
 
 def entry_for(answer, by_id: Mapping[str, Record]) -> ChatEntry:

@@ -33,7 +33,7 @@ import numpy as np  # noqa: E402
 from eval.answers import DEV_SETS, GRADING_DIR, HOLDOUT_SET, KINDS, load_answer_sets, separation  # noqa: E402
 from tutor.config import get_settings  # noqa: E402
 from tutor.grade import get_grader  # noqa: E402
-from tutor.retrieve import open_index  # noqa: E402
+from tutor.index import open_index  # noqa: E402
 from tutor.rubric import rubric, split_sentences  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -21,7 +21,8 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from eval.runner import retrieval_configurations  # noqa: E402
-from tutor.retrieve import Retriever, open_index  # noqa: E402
+from tutor.index import open_index  # noqa: E402
+from tutor.retrieve import Retriever  # noqa: E402
 
 
 def _percentile(values: list[float], q: float) -> float:

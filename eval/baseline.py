@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from tutor.embed import get_embedder
-from tutor.retrieve import Index
+from tutor.index import Index
 from tutor.store import Record
 
 CHUNK_SIZE = 1000

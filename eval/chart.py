@@ -1,10 +1,11 @@
-"""A PNG of an eval result: grouped bars of recall@5 and MRR@10 by query type, one bar per configuration."""
+"""A PNG of an eval result: grouped bars of hit@5 (share of queries with a gold record
+in the top 5) and MRR@10 by query type, one bar per configuration."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-CHART_METRICS = (("recall@5", "Recall@5"), ("mrr@10", "MRR@10"))
+CHART_METRICS = (("hit@5", "hit@5"), ("mrr@10", "MRR@10"))
 
 
 def write_chart(result: dict, path: Path) -> Path:

@@ -1,8 +1,13 @@
 """Retrieval metrics over query sets with gold labels, computed with ranx.
 
-Relevance grades: a `gold` entry is 2, a `partial` entry is 1. Recall@k and MRR@10 count only gold
-(ranx's `-l2` relevance level); nDCG@10 uses both grades (linear gains, Järvelin & Kekäläinen).
-Recall@k is the fraction of a query's gold entries found in the top k.
+Relevance grades: a `gold` entry is 2, a `partial` entry is 1. Hit@k, recall@k and MRR@10 count only
+gold (ranx's `-l2` relevance level); nDCG@10 uses both grades (linear gains, Järvelin & Kekäläinen).
+
+Per query, then averaged over the queries:
+- hit@k (ranx `hit_rate@k`): 1 if at least one gold entry is in the top k, else 0 — so its mean is the
+  share of queries with a gold record in the top k. This is the headline number and the CI floor.
+- recall@k (ranx `recall@k`): the fraction of the query's gold entries found in the top k. It differs
+  from hit@k only for queries with several gold entries (2 gold, 1 found: hit 1, recall 0.5).
 
 Queries without gold (`no_answer`) are left out of the IR metrics and scored as abstention instead:
 `abstention_rate` on no_answer queries (higher is better) and `false_abstention_rate` on answerable
@@ -21,16 +26,20 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
-METRICS = ("recall@1", "recall@3", "recall@5", "recall@10", "mrr@10", "ndcg@10")
+METRICS = ("hit@1", "hit@3", "hit@5", "hit@10", "recall@5", "recall@10", "mrr@10", "ndcg@10")
 # our metric name → ranx metric name (`-l2`: only relevance ≥ 2 counts)
 RANX_NAMES = {
-    "recall@1": "recall@1-l2",
-    "recall@3": "recall@3-l2",
+    "hit@1": "hit_rate@1-l2",
+    "hit@3": "hit_rate@3-l2",
+    "hit@5": "hit_rate@5-l2",
+    "hit@10": "hit_rate@10-l2",
     "recall@5": "recall@5-l2",
     "recall@10": "recall@10-l2",
     "mrr@10": "mrr@10-l2",
     "ndcg@10": "ndcg@10",
 }
+# the metrics tested for significance against the default configuration
+SIGNIFICANCE_METRICS = ("hit@5", "recall@5", "mrr@10", "ndcg@10")
 GOLD, PARTIAL = 2, 1
 NO_ANSWER = "no_answer"
 ALL = "ALL"
@@ -157,7 +166,7 @@ def significance(
     qrels: dict[str, dict[str, int]],
     rankings: dict[str, dict[str, list[str]]],
     default: str,
-    metrics: tuple[str, ...] = ("recall@5", "mrr@10", "ndcg@10"),
+    metrics: tuple[str, ...] = SIGNIFICANCE_METRICS,
     stat_test: str = "fisher",
     max_p: float = 0.05,
 ) -> dict:

@@ -5,14 +5,20 @@ ranked ids alone (never abstains), and may have a `prepare()` method that loads 
 indexes before the timed queries. `default_configurations(index)` is the registry; the first entry
 is the default configuration whose per-type metrics appear at the top of the result:
 
-    {"metrics": {type: {recall@1, recall@3, recall@5, recall@10, mrr@10, ndcg@10, n}, "ALL": {...}},
+    {"metrics": {type: {hit@1, hit@3, hit@5, hit@10, recall@5, recall@10, mrr@10, ndcg@10, n},
+                 "ALL": {...}},
      "configurations": {name: {"metrics": {...}, "abstention_rate", "false_abstention_rate",
                                "latency_ms_p50"}},
      "significance": {"test", "against", "max_p", "p_values": {name: {metric: p}}},
      "abstention": {"n_no_answer", "n_answerable", "abstention_rate", "false_abstention_rate"},
      "gold": {"ids", "unmatched": [...]}, "default": name, "k": k, "queries": path, "index": path}
 
-no_answer queries are not in "metrics" (they have no gold); they are scored by abstention.
+no_answer queries are not in "metrics" (they have no gold); they are scored by abstention. hit@k is the
+share of queries with a gold record in the top k, recall@k the share of gold records found (eval.metrics).
+
+The default query file and inventory live in the shared evaluation data (`Settings.shared`:
+$TUTOR_SHARED or ../shared), looked up when called, so they follow the environment and do not depend
+on where this package is installed.
 """
 
 from __future__ import annotations
@@ -26,14 +32,23 @@ from pathlib import Path
 
 from eval import metrics as M
 from eval.gold import load_inventory, match_inventory
-from tutor.retrieve import DEFAULT_CONFIG, Index, Retriever
+from tutor.config import get_settings
+from tutor.index import Index
+from tutor.retrieve import DEFAULT_CONFIG, Retriever
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_QUERIES = REPO_ROOT.parent / "shared" / "eval" / "dev_queries.jsonl"
-DEFAULT_INVENTORY = REPO_ROOT.parent / "shared" / "eval" / "inventory.jsonl"
 DEFAULT_CONFIGURATION = DEFAULT_CONFIG.name  # "hybrid": what `tutor search` uses
 
 SearchFn = Callable[[str, int], "tuple[list[str], bool] | list[str]"]
+
+
+def default_queries() -> Path:
+    """The dev query file of the shared evaluation data (read from the settings at call time)."""
+    return get_settings().shared / "eval" / "dev_queries.jsonl"
+
+
+def default_inventory() -> Path:
+    """The inventory that the shared query files' gold ids refer to (read from the settings at call time)."""
+    return get_settings().shared / "eval" / "inventory.jsonl"
 
 
 class RetrieverConfig:
@@ -161,7 +176,7 @@ def run_eval(
     if default not in configurations:
         raise ValueError(f"default configuration {default!r} is not among {', '.join(configurations)}")
 
-    inventory = load_inventory(Path(inventory_path or DEFAULT_INVENTORY))
+    inventory = load_inventory(Path(inventory_path or default_inventory()))
     id_map = match_inventory(inventory, index.records)
     # ids in query files that are not inventory ids are taken as record ids (hand-made query sets)
     for q in queries:
@@ -249,40 +264,48 @@ def _round(per_type: dict[str, dict]) -> dict[str, dict]:
 # terminal output
 
 
+def _table(title: str, caption: str | None = None):
+    """A compact rich table: no cell padding and no outer edge, so eight metric columns fit 80 columns."""
+    from rich import box
+    from rich.table import Table
+
+    return Table(title=title, caption=caption, box=box.SIMPLE_HEAD, padding=(0, 0), show_edge=False)
+
+
 def render_tables(result: dict, console=None) -> None:
     """Configurations × ALL metrics; abstention, latency and p-values; the default's metrics per query
-    type; recall@5 per type for every configuration. Each table fits 80 columns."""
+    type; hit@5 per type for every configuration. Each table fits 80 columns (with the registry's
+    configuration names)."""
     from rich.console import Console
-    from rich.table import Table
 
     console = console or Console()
     default = result["default"]
     names = list(result["configurations"])
-    short = {"recall@1": "R@1", "recall@3": "R@3", "recall@5": "R@5", "recall@10": "R@10",
-             "mrr@10": "MRR@10", "ndcg@10": "nDCG@10"}
 
     def label(name: str) -> str:
         return f"{name} *" if name == default else name
 
-    table = Table(title=f"{Path(result['queries']).name}: answerable queries, ALL (k={result['k']})",
-                  caption="* default configuration")
+    n_all = result["metrics"].get(M.ALL, {}).get("n", 0)
+    # n is the same for every configuration (the answerable queries), so it goes in the title
+    table = _table(f"{Path(result['queries']).name}: {n_all} answerable queries, ALL (k={result['k']})",
+                   caption="* default configuration; hit@k: share of queries with a gold record in the "
+                           "top k; recall@k: share of the gold records found")
     table.add_column("configuration", no_wrap=True)
-    table.add_column("n", justify="right")
     for m in M.METRICS:
-        table.add_column(short[m], justify="right")
+        table.add_column(m, justify="right")
     for name in names:
         row = result["configurations"][name]["metrics"].get(M.ALL, {})
-        table.add_row(label(name), str(row.get("n", 0)), *[f"{row.get(m, 0):.3f}" for m in M.METRICS])
+        table.add_row(label(name), *[f"{row.get(m, 0):.3f}" for m in M.METRICS])
     console.print(table)
 
     sig = result.get("significance", {})
     pvals = sig.get("p_values", {})
-    sig_metrics = ("recall@5", "mrr@10", "ndcg@10")
-    table = Table(title="abstention, latency, significance",
-                  caption=f"abstain: rate on no_answer queries; false: rate on answerable ones; p: "
-                          f"{sig.get('test', '')} randomization test vs {default}, paired")
+    sig_metrics = ("hit@5", "mrr@10", "ndcg@10")  # recall@5's p-value is in the JSON; the table has no room
+    table = _table("abstention, latency, significance",
+                   caption=f"abstain: rate on no_answer queries; false: rate on answerable ones; p: "
+                           f"{sig.get('test', '')} randomization test vs {default}, paired")
     table.add_column("configuration", no_wrap=True)
-    for col in ("abstain", "false", "p50 ms", *(f"p {short[m]}" for m in sig_metrics)):
+    for col in ("abstain", "false", "p50 ms", *(f"p {m}" for m in sig_metrics)):
         table.add_column(col, justify="right")
     for name in names:
         cfg = result["configurations"][name]
@@ -296,25 +319,25 @@ def render_tables(result: dict, console=None) -> None:
         )
     console.print(table)
 
-    table = Table(title=f"{default} by query type")
+    table = _table(f"{default} by query type")
     table.add_column("type", no_wrap=True)
     table.add_column("n", justify="right")
     for m in M.METRICS:
-        table.add_column(short[m], justify="right")
+        table.add_column(m, justify="right")
     for qtype, row in result["metrics"].items():
         table.add_row(qtype, str(row["n"]), *[f"{row[m]:.3f}" for m in M.METRICS])
     console.print(table)
 
     if len(names) > 1:
-        table = Table(title="recall@5 by query type")
-        table.add_column("type", no_wrap=True)
+        # one row per configuration (their names are long), one column per query type
+        types = list(result["metrics"])
+        table = _table("hit@5 by query type")
+        table.add_column("configuration", no_wrap=True)
+        for qtype in types:
+            table.add_column(qtype, justify="right", overflow="fold")
         for name in names:
-            table.add_column(label(name), justify="right")
-        for qtype in result["metrics"]:
-            table.add_row(qtype, *[
-                f"{result['configurations'][name]['metrics'].get(qtype, {}).get('recall@5', 0):.3f}"
-                for name in names
-            ])
+            per_type = result["configurations"][name]["metrics"]
+            table.add_row(label(name), *[f"{per_type.get(t, {}).get('hit@5', 0):.3f}" for t in types])
         console.print(table)
 
     ab = result.get("abstention", {})

@@ -20,7 +20,6 @@ def cmd_ingest(args) -> int:
         settings=settings,
         rebuild=args.rebuild,
         progress=interactive,
-        log=lambda m: None,
     )
     for item in summary.skipped:
         print(f"skipped {item.path}: {item.reason}", file=sys.stderr)

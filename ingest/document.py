@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 
@@ -20,6 +21,11 @@ class Document:
     @property
     def texts(self) -> list[str]:
         return [line.text for line in self.lines]
+
+
+def numbered_lines(texts: Iterable[str]) -> list[Line]:
+    """Lines located by their 1-based line number (a text file's lines, rendered HTML)."""
+    return [Line(t, str(i)) for i, t in enumerate(texts, 1)]
 
 
 class LoadError(Exception):

@@ -19,11 +19,12 @@ from ingest.document import LoadError
 from ingest.load import SUPPORTED, load
 from ingest.parse import parse_document
 from tutor.config import Settings, get_settings
-from tutor.embed import VectorCache, content_hash, embed_with_cache, get_embedder
+from tutor.embed import VectorCache, VectorEmbeddings, content_hash, embed_with_cache, get_embedder
 from tutor.lexical import build_bm25, record_text, save_bm25
 from tutor.store import (
     SCHEMA_VERSION,
     AtomicIndexWriter,
+    Chunk,
     IndexError_,
     Record,
     read_chunks,
@@ -91,26 +92,27 @@ def _previous(index_dir: Path, embedders) -> tuple[dict, list[Record], dict[str,
         return {}, [], {}
     known: dict[str, dict[str, np.ndarray]] = {}
     for name in embedders:
-        vec_path = index_dir / f"vectors-{name}.npy"
-        if not vec_path.exists():
-            continue
-        try:
-            vectors = np.load(vec_path, allow_pickle=False)
-        except (OSError, ValueError):
+        vectors = _load_array(index_dir / f"vectors-{name}.npy")
+        if vectors is None:
             continue
         if len(vectors) == len(chunks):
             known[name] = {content_hash(name, c.text): v for c, v in zip(chunks, vectors, strict=True)}
-        qvec_path = index_dir / f"queryvec-{name}.npy"
-        if qvec_path.exists():
-            try:
-                qvecs = np.load(qvec_path, allow_pickle=False)
-            except (OSError, ValueError):
-                continue
-            if len(qvecs) == len(records):
-                known.setdefault(name, {}).update(
-                    {content_hash(name, r.question, "query"): v for r, v in zip(records, qvecs, strict=True)}
-                )
+        qvecs = _load_array(index_dir / f"queryvec-{name}.npy")
+        if qvecs is not None and len(qvecs) == len(records):
+            known.setdefault(name, {}).update(
+                {content_hash(name, r.question, "query"): v for r, v in zip(records, qvecs, strict=True)}
+            )
     return manifest, records, known
+
+
+def _load_array(path: Path) -> np.ndarray | None:
+    """The array saved at `path`; None when it is missing or unreadable (it is then re-embedded)."""
+    if not path.exists():
+        return None
+    try:
+        return np.load(path, allow_pickle=False)
+    except (OSError, ValueError):
+        return None
 
 
 def _remove_stale_temp_dirs(index_dir: Path) -> None:
@@ -148,7 +150,6 @@ def ingest(
     embedders: tuple[str, ...] = DEFAULT_EMBEDDERS,
     rebuild: bool = False,
     progress: bool = False,
-    log=None,
 ) -> Summary:
     """Build or update the index at `index_dir` from the files under `paths`.
 
@@ -159,45 +160,15 @@ def ingest(
     started = time.perf_counter()
     settings = settings or get_settings()
     index_dir = Path(index_dir)
-    log = log or (lambda msg: None)
     summary = Summary(index=str(index_dir))
     prog = _Progress(progress)
 
     files, skipped = discover(paths)
     summary.skipped.extend(skipped)
     old_manifest, old_records, known = _previous(index_dir, embedders)
-
-    records: list[Record] = []
-    sources: dict[str, dict] = {}
-    bar = prog.bar(len(files), "files")
-    for path in files:
-        try:
-            doc = load(path)
-            found = parse_document(doc)
-            if not found:
-                raise LoadError(path, "no interview questions recognized in it")
-        except LoadError as exc:
-            summary.skipped.append(Skipped(str(path), exc.reason))
-            log(f"skipped {path}: {exc.reason}")
-        else:
-            if doc.name in sources:
-                summary.skipped.append(Skipped(str(path), f"another file named {doc.name} was ingested first"))
-            else:
-                records.extend(found)
-                sources[doc.name] = {"path": str(path), "sha256": sha256_file(path), "records": len(found)}
-        if bar:
-            bar.update(1)
-    if bar:
-        bar.close()
-
+    records, sources = _parse_files(files, summary, prog)
     if not rebuild:
-        kept = [r for r in old_records if r.source not in sources]
-        for name, info in old_manifest.get("sources", {}).items():
-            if name not in sources and any(r.source == name for r in kept):
-                sources[name] = info
-                summary.kept_sources.append(name)
-        records = kept + records
-
+        records = _keep_earlier(records, sources, old_records, old_manifest, summary)
     if not records:
         why = "; ".join(f"{s.path}: {s.reason}" for s in summary.skipped) or "no files found"
         raise IndexError_(f"nothing to index ({why})")
@@ -209,30 +180,13 @@ def ingest(
         manifest_embedders = {}
         for name in embedders:
             embedder = get_embedder(name, threads=settings.threads)
-            texts = [c.text for c in chunks]
-            bar = prog.bar(len(texts), f"embedding ({name})")
-            vectors, embedded = embed_with_cache(
-                embedder, texts, cache, known.get(name, {}), progress=bar.update if bar else None
+            manifest_embedders[name], summary.embedded[name] = _embed(
+                writer, name, embedder, records, chunks, cache, known.get(name, {}), prog
             )
-            if bar:
-                bar.close()
-            # Record questions embedded as queries: their per-language mean centers query vectors.
-            qvecs, q_embedded = embed_with_cache(
-                embedder, [r.question for r in records], cache, known.get(name, {}), kind="query"
-            )
-            summary.embedded[name] = embedded + q_embedded
-            np.save(writer.path(f"vectors-{name}.npy"), vectors, allow_pickle=False)
-            np.save(writer.path(f"queryvec-{name}.npy"), qvecs, allow_pickle=False)
-            index = faiss.IndexFlatIP(embedder.dim)
-            index.add(vectors)
-            faiss.write_index(index, str(writer.path(f"faiss-{name}.index")))
-            manifest_embedders[name] = {"dim": embedder.dim, "vectors": int(len(vectors))}
         cache.close()
-
         write_jsonl(writer.path("records.jsonl"), (r.to_json() for r in records))
         write_jsonl(writer.path("chunks.jsonl"), (c.to_json() for c in chunks))
-        bm25 = build_bm25([record_text(r.question, r.answer) for r in records])
-        save_bm25(bm25, writer.path("bm25"))
+        save_bm25(build_bm25([record_text(r.question, r.answer) for r in records]), writer.path("bm25"))
         manifest = {
             "schema_version": SCHEMA_VERSION,
             "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
@@ -249,3 +203,59 @@ def ingest(
     summary.chunks = len(chunks)
     summary.seconds = round(time.perf_counter() - started, 2)
     return summary
+
+
+def _parse_files(files: list[Path], summary: Summary, prog: _Progress) -> tuple[list[Record], dict[str, dict]]:
+    """Every file's records, and the manifest entry of each source; what fails goes to `summary.skipped`."""
+    records: list[Record] = []
+    sources: dict[str, dict] = {}
+    bar = prog.bar(len(files), "files")
+    for path in files:
+        try:
+            doc = load(path)
+            found = parse_document(doc)
+            if not found:
+                raise LoadError(path, "no interview questions recognized in it")
+        except LoadError as exc:
+            summary.skipped.append(Skipped(str(path), exc.reason))
+        else:
+            if doc.name in sources:
+                summary.skipped.append(Skipped(str(path), f"another file named {doc.name} was ingested first"))
+            else:
+                records.extend(found)
+                sources[doc.name] = {"path": str(path), "sha256": sha256_file(path), "records": len(found)}
+        if bar:
+            bar.update(1)
+    if bar:
+        bar.close()
+    return records, sources
+
+
+def _keep_earlier(records: list[Record], sources: dict[str, dict], old_records: list[Record],
+                  old_manifest: dict, summary: Summary) -> list[Record]:
+    """The earlier index's records of sources this run did not parse, then this run's records;
+    `sources` gains those sources' manifest entries."""
+    kept = [r for r in old_records if r.source not in sources]
+    for name, info in old_manifest.get("sources", {}).items():
+        if name not in sources and any(r.source == name for r in kept):
+            sources[name] = info
+            summary.kept_sources.append(name)
+    return kept + records
+
+
+def _embed(writer: AtomicIndexWriter, name: str, embedder: VectorEmbeddings, records: list[Record],
+           chunks: list[Chunk], cache: VectorCache, known: dict[str, np.ndarray], prog: _Progress) -> tuple[dict, int]:
+    """One embedder's vectors and FAISS index written; its manifest entry and how many texts it embedded."""
+    texts = [c.text for c in chunks]
+    bar = prog.bar(len(texts), f"embedding ({name})")
+    vectors, embedded = embed_with_cache(embedder, texts, cache, known, progress=bar.update if bar else None)
+    if bar:
+        bar.close()
+    # Record questions embedded as queries: their per-language mean centers query vectors.
+    qvecs, q_embedded = embed_with_cache(embedder, [r.question for r in records], cache, known, kind="query")
+    np.save(writer.path(f"vectors-{name}.npy"), vectors, allow_pickle=False)
+    np.save(writer.path(f"queryvec-{name}.npy"), qvecs, allow_pickle=False)
+    index = faiss.IndexFlatIP(embedder.dim)
+    index.add(vectors)
+    faiss.write_index(index, str(writer.path(f"faiss-{name}.index")))
+    return {"dim": embedder.dim, "vectors": int(len(vectors))}, embedded + q_embedded

@@ -1,4 +1,11 @@
-"""Shared fixtures: paths to ../shared, and (later) one real ingest of the seed bank per session."""
+"""Shared fixtures and fakes: the shared data (../shared or $TUTOR_SHARED / $TUTOR_SEEDS), one real
+ingest of the seed bank per session, a fixed rubric record, and the one fake chat model.
+
+Tiers: `pytest -m "not slow"` loads no model (a guard below fails any unmarked test that tries);
+whatever loads a model, ingests the seed bank or starts Streamlit, a browser or a server is marked
+`slow`. Tests that need ../shared skip, with the reason, when it is missing; `.ci/run` checks it is
+there first, so CI never skips them.
+"""
 
 from __future__ import annotations
 
@@ -11,15 +18,92 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = Path(os.environ.get("TUTOR_SHARED", ROOT.parent / "shared"))
-SEEDS = SHARED / "seeds"
+
+
+def _shared_paths() -> tuple[Path, Path]:
+    from tutor.config import get_settings
+
+    settings = get_settings()
+    shared, seeds = settings.shared, settings.seed_bank
+    # Relative defaults (../shared) mean "beside the clone", wherever pytest is started from.
+    return (shared if shared.is_absolute() else ROOT / shared).resolve(), (
+        seeds if seeds.is_absolute() else ROOT / seeds).resolve()
+
+
+SHARED, SEEDS = _shared_paths()
 FIXTURES = SHARED / "fixtures"
 INVENTORY = SHARED / "eval" / "inventory.jsonl"
+SHARED_MISSING = None if SEEDS.is_dir() and INVENTORY.is_file() else (
+    f"the shared data is missing ({SEEDS}, {INVENTORY}): put ../shared beside the clone or set "
+    "TUTOR_SHARED / TUTOR_SEEDS")
+# Names a test's code uses when it reads ../shared directly rather than through a fixture.
+_SHARED_NAMES = frozenset({"SEEDS", "FIXTURES", "INVENTORY", "SHARED", "seed_path", "DEV_QUERIES", "DEV_SETS"})
+_SHARED_FIXTURES = frozenset({"seeds_dir", "fixtures_dir", "inventory", "seed_index", "indexed_records"})
+
+
+def _names_used(code) -> set[str]:
+    names = set(code.co_names)
+    for const in code.co_consts:
+        if hasattr(const, "co_names"):
+            names |= _names_used(const)
+    return names
+
+
+def pytest_collection_modifyitems(config, items):
+    if SHARED_MISSING is None:
+        return
+    skip = pytest.mark.skip(reason=SHARED_MISSING)
+    for item in items:
+        code = getattr(getattr(item, "function", None), "__code__", None)
+        uses = set(getattr(item, "fixturenames", ())) & _SHARED_FIXTURES or (
+            code is not None and _names_used(code) & _SHARED_NAMES)
+        if uses:
+            item.add_marker(skip)
+
+
+class UnmarkedSlowTest(AssertionError):
+    """An unmarked test loaded a model or started a heavy service: mark it @pytest.mark.slow."""
+
+
+def _refuse(what: str):
+    def refuse(*args, **kwargs):
+        raise UnmarkedSlowTest(f"this test {what}: mark it @pytest.mark.slow (the fast tier loads no model)")
+
+    return refuse
+
+
+@pytest.fixture(autouse=True)
+def _fast_tier_loads_no_model(request, monkeypatch):
+    """Outside `slow`, loading an embedder, the reranker or a local LLM, or running the Streamlit app
+    fails the test, so the fast tier stays fast and its marks stay true."""
+    if request.node.get_closest_marker("slow"):
+        yield
+        return
+    import sys
+
+    import tutor.embed
+    import tutor.llm
+    import tutor.rerank
+
+    monkeypatch.setattr(tutor.embed.VectorEmbeddings, "_model", _refuse("loads an embedding model"))
+    monkeypatch.setattr(tutor.rerank.CrossEncoder, "__init__", _refuse("loads the reranker"))
+    monkeypatch.setattr(tutor.llm, "_load_llama", _refuse("loads a local LLM"))
+    if "streamlit.testing.v1" in sys.modules:
+        monkeypatch.setattr(sys.modules["streamlit.testing.v1"].AppTest, "run", _refuse("runs the Streamlit app"))
+    yield
+
+
+def pytest_collection_finish(session):
+    """A test that uses the seed bank's real ingest must be marked slow (it embeds 458 records)."""
+    unmarked = [item.nodeid for item in session.items
+                if {"seed_index", "indexed_records"} & set(getattr(item, "fixturenames", ()))
+                and not item.get_closest_marker("slow")]
+    if unmarked:
+        raise pytest.UsageError("unmarked tests use the seed index (mark them slow): " + ", ".join(unmarked))
 
 
 @pytest.fixture(scope="session")
 def seeds_dir() -> Path:
-    assert SEEDS.is_dir(), f"{SEEDS} is missing: tests need ../shared beside the clone"
     return SEEDS
 
 
@@ -81,3 +165,43 @@ def _bagging_record():
 
 
 BAGGING = _bagging_record()
+
+
+class FakeLLM:
+    """The one fake chat model, for plumbing tests (real models have their own, slow tests).
+
+    `replies` come back in order from complete() and stream() (the last one repeats); a reply that
+    is an Exception is raised instead. `condensed`, when given, is what complete() returns (the
+    follow-up condensing call) while stream() gives the replies. fail=True makes every call fail with
+    LLMError (a stream after its first piece, as a server that dies mid-answer). Calls are recorded.
+    """
+
+    def __init__(self, replies=("",), *, condensed: str | None = None, fail: bool = False, name: str = "fake"):
+        self.replies = [replies] if isinstance(replies, str | Exception) else list(replies)
+        self.condensed, self.fail, self.name = condensed, fail, name
+        self.calls: list[tuple] = []
+
+    def _next(self):
+        reply = self.replies.pop(0) if len(self.replies) > 1 else self.replies[0]
+        if isinstance(reply, Exception):
+            raise reply
+        return reply
+
+    def complete(self, messages, *, max_tokens=512, temperature=0.2, json_schema=None):
+        from tutor.llm import LLMError
+
+        self.calls.append(("complete", messages, json_schema))
+        if self.fail:
+            raise LLMError("server gone")
+        return self.condensed if self.condensed is not None else self._next()
+
+    def stream(self, messages, *, max_tokens=512, temperature=0.2):
+        from tutor.llm import LLMError
+
+        self.calls.append(("stream", messages, None))
+        if self.fail:
+            yield "Partial "
+            raise LLMError("server gone")
+        reply = self._next()
+        for i in range(0, len(reply), 4):
+            yield reply[i : i + 4]

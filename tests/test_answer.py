@@ -5,16 +5,18 @@ from __future__ import annotations
 import json
 
 import pytest
+from conftest import FakeLLM
 
 from tutor.answer import (
     SYSTEM_PROMPT,
     Answer,
     Conversation,
     answer,
+    answer_excerpt,
     build_sources,
     condense_rule,
     looks_like_followup,
-    record_text,
+    refusal,
     stream_answer,
     turn_for,
     user_message,
@@ -27,33 +29,16 @@ from tutor.citations import (
     parse_citations,
     strip_citations,
 )
-from tutor.llm import LLMError
-from tutor.retrieve import Index, Retriever
+from tutor.index import Index
+from tutor.retrieve import Hit, Retriever, SearchResult
 from tutor.store import Record
 
 OFF_BANK = "What is the capital of Australia?"
 
 
-class FakeLLM:
-    """Plumbing only: replies with fixed text, counts calls."""
-
-    def __init__(self, reply="", fail=False, name="fake", condensed="gradient descent learning rate"):
-        self.reply, self.fail, self.name, self.condensed = reply, fail, name, condensed
-        self.calls = []
-
-    def stream(self, messages, *, max_tokens=512, temperature=0.2):
-        self.calls.append(("stream", messages))
-        if self.fail:
-            yield "Partial "
-            raise LLMError("server gone")
-        for i in range(0, len(self.reply), 4):
-            yield self.reply[i : i + 4]
-
-    def complete(self, messages, *, max_tokens=512, temperature=0.2, json_schema=None):
-        self.calls.append(("complete", messages))
-        if self.fail:
-            raise LLMError("server gone")
-        return self.condensed
+def fake_llm(reply="", **kw) -> FakeLLM:
+    """conftest's FakeLLM that streams `reply` and condenses follow-ups to a fixed query."""
+    return FakeLLM(reply, condensed=kw.pop("condensed", "gradient descent learning rate"), **kw)
 
 
 class Counting:
@@ -157,28 +142,32 @@ def test_followup_rule():
 
 # -- answering with a fake model (plumbing) -------------------------------------------------------
 
+@pytest.mark.slow
 def test_off_bank_question_is_refused_without_the_model(retriever):
-    llm = FakeLLM("should not be used")
+    llm = fake_llm("should not be used")
     result = answer(OFF_BANK, retriever=retriever, llm=llm)
     assert result.mode == "refused" and not result.grounded and result.citations == []
-    assert "doesn't cover" in result.text and result.text.count("\n- ") >= 1
+    assert "doesn't cover" in result.text and result.nearest
+    assert result.text.endswith("\n".join(f"- {q}" for q in result.nearest))
     assert llm.calls == []
 
 
+@pytest.mark.slow
 def test_fake_llm_answer_citations_resolve(retriever):
     hits = retriever.search("What is overfitting and how do you prevent it?")
     first = next(h for h in hits if not h.duplicate_of).record
-    words = record_text(first).replace("-", " ").replace("\n", " ").split()[:14]
+    words = answer_excerpt(first).replace("-", " ").replace("\n", " ").split()[:14]
     reply = f"{' '.join(words).rstrip('.')} [1] [9]. Purple elephants dance on quantum rainbows forever."
-    result = answer("What is overfitting and how do you prevent it?", retriever=retriever, llm=FakeLLM(reply))
+    result = answer("What is overfitting and how do you prevent it?", retriever=retriever, llm=fake_llm(reply))
     assert result.mode == "llm" and result.grounded
     assert [c.n for c in result.citations] == [1] and result.citations[0].record_id == first.id
     assert "[9]" not in result.text and UNSUPPORTED in result.text
     assert result.unsupported == ["Purple elephants dance on quantum rainbows forever."]
 
 
+@pytest.mark.slow
 def test_failing_llm_falls_back_and_keeps_history(retriever):
-    chat = Conversation(retriever, FakeLLM(fail=True))
+    chat = Conversation(retriever, fake_llm(fail=True))
     chat.history.append(turn_for("What is gradient descent?", Answer("It steps downhill.", searched_query="gradient descent")))
     items = list(chat.stream("What is overfitting and how do you prevent it?"))
     final = items[-1]
@@ -187,18 +176,20 @@ def test_failing_llm_falls_back_and_keeps_history(retriever):
     assert len(chat.history) == 2 and chat.history[-1].answer is final
 
 
+@pytest.mark.slow
 def test_followup_is_condensed_by_the_model_and_exposed(retriever):
-    llm = FakeLLM("Gradient descent steps along the negative gradient.")
+    llm = fake_llm("Gradient descent steps along the negative gradient.")
     chat = Conversation(retriever, llm)
     chat.ask("How does gradient descent work?")
     second = chat.ask("and how do you choose it?")
     assert second.searched_query == "gradient descent learning rate"
-    assert [kind for kind, _ in llm.calls] == ["stream", "complete", "stream"]
+    assert [call[0] for call in llm.calls] == ["stream", "complete", "stream"]
     # the second prompt starts with the first turn exactly as sent (a stable prefix for the KV-cache)
     first_prompt, third_prompt = llm.calls[0][1], llm.calls[2][1]
     assert third_prompt[: len(first_prompt)] == first_prompt
 
 
+@pytest.mark.slow
 def test_extractive_followup_uses_the_rule(retriever):
     chat = Conversation(retriever, None)
     chat.ask("What is overfitting?")
@@ -207,6 +198,7 @@ def test_extractive_followup_uses_the_rule(retriever):
     assert second.grounded
 
 
+@pytest.mark.slow
 def test_stream_yields_text_then_answer(retriever):
     items = list(stream_answer("What is overfitting?", retriever=retriever, llm=None))
     assert isinstance(items[-1], Answer)
@@ -311,12 +303,54 @@ def test_weak_hits_are_not_quoted_as_sources():
 
 
 def test_followup_rule_skips_refused_turns():
-    from tutor.answer import Answer, Turn, condense_rule
+    from tutor.answer import Answer, ChatTurn, condense_rule
 
     def turn(question, grounded):
         answer = Answer("text", [], grounded, question, None, [], "extractive" if grounded else "refused", "en")
-        return Turn(question, answer, [])
+        return ChatTurn(question, answer, [])
 
     history = [turn("What is overfitting?", True), turn("How do I bake sourdough bread?", False)]
     assert condense_rule("and how do you prevent it?", history) == "What is overfitting? and how do you prevent it?"
     assert condense_rule("and how do you prevent it?", history[1:]) == "and how do you prevent it?"
+
+
+# -- model-free plumbing: a retriever that returns fixed hits ---------------------------------------
+
+class FixedRetriever:
+    """Returns the same hits for every query (no index, no models)."""
+
+    def __init__(self, hits, abstained=False):
+        self.hits, self.abstained, self.queries = hits, abstained, []
+
+    def search(self, query, k=10, filters=None):
+        self.queries.append(query)
+        return SearchResult(self.hits[:k], query=query, abstained=self.abstained)
+
+
+def _bank_hits():
+    overfit = _record("o1", "What is overfitting?", "Overfitting happens when a model memorizes noise in "
+                      "the training data and fails to generalize to new data.")
+    again = _record("o2", "What is overfitting?", "The same question in another file.")
+    bias = _record("b1", "What is the bias-variance tradeoff?", "Simple models underfit, complex ones overfit.")
+    return [Hit(overfit, 1.0), Hit(again, 0.99, duplicate_of="o1"), Hit(bias, 0.9)]
+
+
+def test_refusal_names_the_nearest_topics_in_a_field_and_in_the_text():
+    refused = refusal(SearchResult(_bank_hits(), abstained=True), "How do I bake bread?", "en")
+    assert refused.nearest == ["What is overfitting?", "What is the bias-variance tradeoff?"]
+    assert refused.text.splitlines()[-2:] == ["- What is overfitting?", "- What is the bias-variance tradeoff?"]
+    assert refused.mode == "refused" and not refused.grounded and not refused.citations
+
+
+def test_an_llm_turn_keeps_the_messages_the_model_saw():
+    reply = "Overfitting happens when a model memorizes noise in the training data."
+    llm = fake_llm(reply)
+    chat = Conversation(FixedRetriever(_bank_hits()), llm)
+    first = chat.ask("What is overfitting?")
+    assert first.mode == "llm" and first.grounded and [c.record_id for c in first.citations] == ["o1"]
+    sent = llm.calls[0][1]
+    assert first.messages == [sent[-1], {"role": "assistant", "content": reply}]
+    assert chat.history[0].messages == first.messages
+    extractive = Conversation(FixedRetriever(_bank_hits()), None).ask("What is overfitting?")
+    assert extractive.messages == [] and extractive.nearest == []
+    assert turn_for("What is overfitting?", extractive).messages[-1]["content"] == extractive.text

@@ -21,6 +21,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # real subprocesses, the seed index, models
+
 ROOT = Path(__file__).resolve().parents[1]
 BANK = ROOT / "bank"
 CACHE = ROOT / ".cache" / "test-embeddings"

@@ -8,6 +8,8 @@ import pytest
 
 from tutor.cli import main
 
+pytestmark = pytest.mark.slow  # every test here reads the real seed index with the real models
+
 
 def _run(capsys, *argv):
     code = main(list(argv))

@@ -5,12 +5,12 @@ from __future__ import annotations
 from conftest import seed_path
 
 from ingest.clean import clean_lines, fix_text
-from ingest.document import Line
+from ingest.document import numbered_lines
 from ingest.load import load
 
 
 def _clean(texts):
-    return [line.text for line in clean_lines([Line(t, str(i)) for i, t in enumerate(texts, 1)])]
+    return [line.text for line in clean_lines(numbered_lines(texts))]
 
 
 def test_double_decode_repaired():

@@ -6,7 +6,10 @@ import json
 import subprocess
 import sys
 
+import pytest
 from conftest import ROOT
+
+pytestmark = pytest.mark.slow  # real subprocesses, the seed index, models
 
 CLI = [sys.executable, "-m", "tutor.cli"]
 

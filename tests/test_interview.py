@@ -6,7 +6,7 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, FakeLLM
 
 from tutor.grade import rubric
 from tutor.interview import InterviewSession, QuestionFilters, askable, pick_questions, related_finder
@@ -36,6 +36,8 @@ def test_filters_and_no_unanswered_or_repeated_questions():
     assert [r.id for r in pick_questions(BANK, n=10, filters=QuestionFilters(level="junior"))] == ["a2"]
     assert [r.id for r in pick_questions(BANK, n=10, filters=QuestionFilters(lang="uk"))] == ["a3"]
     assert [r.id for r in pick_questions(BANK, n=10, filters=QuestionFilters(source="b.txt"))] == ["a5"]
+    assert [r.id for r in pick_questions(BANK, n=10, filters=QuestionFilters(source="B.TXT"))] == ["a5"]
+    assert [r.id for r in pick_questions(BANK, n=10, filters=QuestionFilters(section="other"))] == ["a5"]
     assert [r.id for r in pick_questions(BANK, n=10, filters=QuestionFilters(topic="deep learn"))] == ["a5"]
     assert [r.id for r in pick_questions(BANK, n=10, filters=QuestionFilters(topic="статистика"))] == ["a3"]
     assert len(pick_questions(BANK, n=2, seed=3)) == 2
@@ -63,13 +65,14 @@ def test_due_and_weak_first(tmp_path):
 def env(seed_index):
     from tutor.config import get_settings
     from tutor.grade import get_grader
-    from tutor.retrieve import open_index
+    from tutor.index import open_index
 
     settings = get_settings(cache=ROOT / ".cache" / "test-embeddings", threads=2, index=seed_index)
     index = open_index(seed_index)
     return index, get_grader(settings, index), settings
 
 
+@pytest.mark.slow
 def test_session_without_llm_follow_ups_and_rows(env, tmp_path):
     index, grader, settings = env
     uk = next(r for r in index.records if r.lang == "uk" and len(rubric(r)) >= 3)
@@ -99,21 +102,7 @@ def test_session_without_llm_follow_ups_and_rows(env, tmp_path):
         assert summary["answered"] == 2 and summary["follow_ups"] == 2
 
 
-class FakeLLM:
-    name = "fake"
-
-    def __init__(self, reply):
-        self.reply = reply
-
-    def complete(self, messages, *, max_tokens=512, temperature=0.2, json_schema=None):
-        if isinstance(self.reply, Exception):
-            raise self.reply
-        return self.reply
-
-    def stream(self, messages, **kw):
-        yield self.complete(messages)
-
-
+@pytest.mark.slow
 def test_llm_follow_up_is_used_and_graded_against_a_missed_point(env):
     index, grader, _ = env
     r = next(r for r in index.records if r.lang == "en" and len(rubric(r)) >= 3)
@@ -126,6 +115,7 @@ def test_llm_follow_up_is_used_and_graded_against_a_missed_point(env):
     assert fu.points[0] in turn.result.missed
 
 
+@pytest.mark.slow
 def test_broken_llm_falls_back_to_rules(env):
     from tutor.llm import LLMError
 
@@ -137,6 +127,7 @@ def test_broken_llm_falls_back_to_rules(env):
     assert s.follow_up(turn).kind == "missed"
 
 
+@pytest.mark.slow
 def test_skip_counts_as_failed_review(env, tmp_path):
     index, grader, _ = env
     r = next(r for r in index.records if askable(r))

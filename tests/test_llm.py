@@ -44,6 +44,27 @@ def test_local_model_choice(monkeypatch):
         local_model_name("gpt-5")
 
 
+def test_local_model_loads_on_first_use_only():
+    from tutor.llm import LocalLLM
+
+    llm = LocalLLM("smollm2", get_settings(threads=1))
+    assert not llm.loaded  # constructing it loads nothing
+    api = ApiLLM("http://127.0.0.1:9/v1", "m", timeout=1)
+    assert api.loaded  # nothing to load
+
+
+def test_json_reply_cut_off_is_an_error():
+    class Cut(ApiLLM):
+        def _reply(self, messages, max_tokens, temperature, json_schema):
+            assert messages[0]["role"] == "system"
+            return '{"a": ', "length"
+
+    llm = Cut("http://127.0.0.1:9/v1", "m", timeout=1)
+    assert llm.complete(HELLO) == '{"a": '  # plain text may stop at max_tokens
+    with pytest.raises(LLMError, match="cut off"):
+        llm.complete(HELLO, json_schema={"type": "object"})
+
+
 def test_assembly_checks_the_hash(tmp_path):
     import hashlib
 

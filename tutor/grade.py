@@ -27,53 +27,18 @@ from pathlib import Path
 
 import numpy as np
 
-from tutor.bands import WRONG, band_for
+from tutor.bands import band_for
 from tutor.claims import conflict
-from tutor.embed import VectorCache, content_hash, get_embedder
+from tutor.embed import VectorCache, content_hash, embed_with_cache, get_embedder
 from tutor.embed import unit as _unit
-from tutor.rubric import rubric, split_sentences, stems
+from tutor.lexical import stems
+from tutor.rubric import rubric, split_sentences
 from tutor.store import Record
 from tutor.text import detect_lang
+from tutor.tuning import GRADING
 from tutor.wording import rule_feedback, rule_follow_up
 
-# Tuning numbers. Measured with bench/grading.py on eval/grading/dev_{en,uk}.jsonl (40+ bank questions
-# × good / partial / wrong / bluff / other-language answers written by us), checked on
-# eval/grading/holdout.jsonl, and on the bank's own answers vs other questions' answers.
-#
-# Centered cosine between a point and the best unit: at or below LO nothing of the point is there, at
-# or above HI all of it. Across languages the same content sits lower (measured: the cross-language
-# good answers' best cosines are ~0.08 below the same answers in the record's language).
-EMB_RAMP = {"same": (0.35, 0.45), "cross": (0.27, 0.37)}
-# Term overlap: the share of the point's stems found in the answer, mapped the same way.
-OVL_LO = 0.2
-OVL_HI = 0.5
-COVERED_AT = 0.5
-# Topic gate: the centered cosine between the mean vector of the answer and of the rubric; below
-# TOPIC_LO the score is scaled down, to 0 at TOPIC_ZERO (calibrated per language pair as above).
-TOPIC_GATE = {"same": (0.15, 0.40), "cross": (0.10, 0.32)}
-MAX_SENTENCES = 40  # the candidate's answer is cut after this many sentences for embedding
-# A sentence and a reference unit are "about the same thing" (a rule may compare them) at or above this.
-ALIGN_AT = {"same": 0.45, "cross": 0.40}
-# A contradicted point costs this many points' worth of coverage on top of losing its own.
-CONTRADICTION_COST = 1.0
-# An answer with a contradicted point scores at most this (inside the "wrong" band).
-CONTRADICTED_CAP = WRONG.low + 35
-# Specificity: per sentence, its best centered cosine to the reference's points and sentences minus
-# its cosine to the question; averaged. A bluff restates the question in topic words (≈0.19 on the
-# dev set), real answers say what the reference says (good ≈0.38, partial ≈0.32, other language
-# ≈0.30). The score is scaled by SPEC_MIN at or below SPEC_RAMP[0], fully kept at SPEC_RAMP[1].
-SPEC_RAMP = {"same": (0.05, 0.35), "cross": (-0.03, 0.27)}  # cross: the same ~0.08 shift as EMB_RAMP
-SPEC_MIN = 0.4
-# Model judge: p(contradicted) per sentence; the answer's mean above the level a correct answer has
-# (by the answer's language: Ukrainian text runs higher, MODELS.md) reduces the score by
-# JUDGE_SLOPE per unit, to JUDGE_FLOOR at most. Dev set, local 1.5B model: mean p good 0.07 (en) /
-# 0.13 (uk), wrong 0.29.
-JUDGE_LEVEL = {"en": 0.08, "uk": 0.12}
-JUDGE_SLOPE = 4.0
-JUDGE_FLOOR = 0.2
-# A single sentence the judge is this sure of, aligned with a point, marks that point contradicted
-# (correct sentences reach 0.83 on the dev set, so only near-certain ones count).
-JUDGE_POINT_AT = 0.9
+G = GRADING  # the tuning numbers, with where each was measured: tutor/tuning.py
 
 
 def _ramp(x, lo: float, hi: float):
@@ -92,7 +57,7 @@ class PointResult:
 
     @property
     def covered(self) -> bool:
-        return self.coverage >= COVERED_AT and not self.contradicted_by
+        return self.coverage >= G.covered_at and not self.contradicted_by
 
 
 @dataclass
@@ -204,37 +169,27 @@ class Grader:
     # vectors ----------------------------------------------------------------------------------------
 
     def _embed(self, texts: list[str], persist: bool) -> np.ndarray:
-        """Query-prefixed vectors; reference texts are cached in memory and (persist) on disk."""
+        """Query-prefixed vectors. Reference texts (persist) go through embed_with_cache: kept in
+        memory and in the shared on-disk cache; a candidate's sentences are embedded and forgotten."""
         if not texts:
             return np.zeros((0, self.embedder.dim), dtype=np.float32)
-        keys = [content_hash(self.embedder.name, t, "grade") for t in texts]
+        if not persist:
+            return self.embedder.queries(texts)
         with self._lock:
-            missing = [k for k in dict.fromkeys(keys) if k not in self._vectors]
-            if missing and persist and self.cache_path:
-                self._vectors.update(self._disk(lambda c: c.get_many(missing)) or {})
-            todo = [k for k in dict.fromkeys(keys) if k not in self._vectors]
-            fresh: dict[str, np.ndarray] = {}
-            if todo:
-                text_of = dict(zip(keys, texts, strict=True))
-                vecs = self.embedder.queries([text_of[k] for k in todo])
-                fresh = dict(zip(todo, vecs, strict=True))
-            if not persist:
-                return np.stack([fresh.get(k, self._vectors.get(k)) for k in keys])
-            self._vectors.update(fresh)
-            if fresh and self.cache_path:
-                self._disk(lambda c: c.put_many(fresh))
-            return np.stack([self._vectors[k] for k in keys])
-
-    def _disk(self, action):
-        # The shared cache is an optimization only: a locked or unwritable file must not fail grading.
-        try:
-            cache = VectorCache(self.cache_path)
             try:
-                return action(cache)
-            finally:
-                cache.close()
-        except (sqlite3.Error, OSError):
-            return None
+                vecs = self._cached(texts, VectorCache(self.cache_path))
+            except (sqlite3.Error, OSError):
+                # The shared cache is an optimization only: a locked or unwritable file must not fail grading.
+                vecs = self._cached(texts, VectorCache(None))
+            return vecs
+
+    def _cached(self, texts: list[str], cache: VectorCache) -> np.ndarray:
+        try:
+            vecs, _ = embed_with_cache(self.embedder, texts, cache, self._vectors, kind="query")
+        finally:
+            cache.close()
+        self._vectors.update(zip((content_hash(self.embedder.name, t, "query") for t in texts), vecs, strict=True))
+        return vecs
 
     def _centered(self, texts: list[str], persist: bool) -> tuple[np.ndarray, list[str]]:
         langs = [detect_lang(t) for t in texts]
@@ -260,7 +215,7 @@ class Grader:
         if not points:
             # A record without answer or key points cannot be graded against anything.
             raise ValueError(f"record {record.id} has no reference answer to grade against")
-        sentences = split_sentences(answer)[:MAX_SENTENCES]
+        sentences = split_sentences(answer)[:G.max_sentences]
         if not sentences or not stems(answer) and len(answer) < 3:
             results = [PointResult(p, 0.0, 0.0, 0.0) for p in points]
             missed = [p.text for p in results]
@@ -282,7 +237,7 @@ class Grader:
 
         # Coverage: the best unit per point, each similarity judged on its own language pair's ramp.
         emb_cov = np.zeros(sims.shape)
-        for pair, (lo, hi) in EMB_RAMP.items():
+        for pair, (lo, hi) in G.emb_ramp.items():
             mask = np.array([[_pair(pl, ul) == pair for ul in unit_langs] for pl in plangs])
             emb_cov = np.where(mask, _ramp(sims, lo, hi), emb_cov)
         best = emb_cov.argmax(axis=1)
@@ -295,7 +250,7 @@ class Grader:
             ps = stems(p)
             overlaps.append(len(ps & answer_stems) / len(ps) if ps else 0.0)
         overlaps = np.array(overlaps)
-        ovl_cov = _ramp(overlaps, OVL_LO, OVL_HI)
+        ovl_cov = _ramp(overlaps, *G.overlap_ramp)
         same = np.array([pl == answer_lang for pl in plangs])
         # Same language: the stronger signal decides, the weaker adds a little (soft max). Across
         # languages term overlap is near zero by construction, so the embedding decides alone.
@@ -304,7 +259,7 @@ class Grader:
 
         topic_pair = "same" if all(same) else "cross"
         topic = float(_unit(pvecs.mean(0)) @ _unit(svecs.mean(0)))
-        gate = float(_ramp(topic, *TOPIC_GATE[topic_pair]))
+        gate = float(_ramp(topic, *G.topic_gate[topic_pair]))
 
         results = [
             PointResult(p, float(c), float(s), float(o), unit_text[int(b)])
@@ -314,7 +269,7 @@ class Grader:
         refs, rvecs, rlangs = self._references(record, points, pvecs, plangs)
         qvec = self._centered([record.question], persist=True)[0][0]
         spec = float(np.mean((svecs @ rvecs.T).max(axis=1) - svecs @ qvec))
-        specificity = SPEC_MIN + (1 - SPEC_MIN) * float(_ramp(spec, *SPEC_RAMP[topic_pair]))
+        specificity = G.spec_min + (1 - G.spec_min) * float(_ramp(spec, *G.spec_ramp[topic_pair]))
         contradictions = self._contradictions(points, refs, rvecs, rlangs, sentences, svecs, slangs, results,
                                               emb_cov[:, : len(sentences)])
         mode = "none"
@@ -329,11 +284,11 @@ class Grader:
         coverage_core = float(coverage.mean()) * gate
         kept = sum(r.coverage for r in results if not r.contradicted_by)
         n_contra = sum(1 for r in results if r.contradicted_by)
-        core = max(0.0, kept - CONTRADICTION_COST * n_contra) / len(points)
+        core = max(0.0, kept - G.contradiction_cost * n_contra) / len(points)
         raw = core * gate * judge_factor * specificity
         score = int(round(100 * raw))
         if contradictions:
-            score = min(score, CONTRADICTED_CAP)
+            score = min(score, G.contradicted_cap)
 
         covered = [r.text for r in results if r.covered and gate > 0.5]
         missed = [r.text for r in results if not (r.covered and gate > 0.5) and not r.contradicted_by]
@@ -365,7 +320,7 @@ class Grader:
         candidates: dict[int, tuple[float, Contradiction]] = {}
         for i, sentence in enumerate(sentences):
             for j in np.argsort(-sims[i])[:4]:
-                if sims[i, j] < ALIGN_AT[_pair(slangs[i], rlangs[j])]:
+                if sims[i, j] < G.align_at[_pair(slangs[i], rlangs[j])]:
                     break
                 hit = conflict(sentence, refs[j], cross=slangs[i] != rlangs[j])
                 if hit is None:
@@ -373,7 +328,7 @@ class Grader:
                 p = j if j < len(points) else int(to_point[j].argmax())
                 # Another sentence of the answer states the point and does not clash with it: a
                 # candidate rarely says both, so the clash is more likely the rules' misreading.
-                elsewhere = any(sentence_cov[p, k] >= COVERED_AT and conflict(sentences[k], points[p]) is None
+                elsewhere = any(sentence_cov[p, k] >= G.covered_at and conflict(sentences[k], points[p]) is None
                                 for k in range(len(sentences)) if k != i)
                 if elsewhere:
                     continue
@@ -392,16 +347,16 @@ class Grader:
     def _judge(self, probs, answer_lang, points, pvecs, sentences, svecs, slangs, plangs, results,
                contradictions) -> float:
         """Fold the judge's p(contradicted) into the grade: a factor for the score, plus confident points."""
-        level = JUDGE_LEVEL.get(answer_lang, JUDGE_LEVEL["en"])
+        level = G.judge_level.get(answer_lang, G.judge_level["en"])
         mean_p = float(np.mean(probs))
-        factor = max(JUDGE_FLOOR, 1.0 - JUDGE_SLOPE * max(0.0, mean_p - level))
+        factor = max(G.judge_floor, 1.0 - G.judge_slope * max(0.0, mean_p - level))
         sims = svecs @ pvecs.T
         taken = {r.text for r in results if r.contradicted_by}
         for i, p in enumerate(probs):
-            if p < JUDGE_POINT_AT:
+            if p < G.judge_point_at:
                 continue
             j = int(sims[i].argmax())
-            if sims[i, j] < ALIGN_AT[_pair(slangs[i], plangs[j])] or points[j] in taken:
+            if sims[i, j] < G.align_at[_pair(slangs[i], plangs[j])] or points[j] in taken:
                 continue
             results[j].contradicted_by = sentences[i]
             results[j].rule = "judge"
@@ -412,7 +367,7 @@ class Grader:
 
 def reference_sentences(record: Record) -> list[str]:
     """The reference answer's sentences (what a contradiction is checked against besides the points)."""
-    return [s for s in split_sentences(record.answer) if len(stems(s)) >= 3][:MAX_SENTENCES]
+    return [s for s in split_sentences(record.answer) if len(stems(s)) >= 3][:G.max_sentences]
 
 
 _graders: dict[tuple, Grader] = {}

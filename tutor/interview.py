@@ -20,24 +20,20 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from tutor.filters import Filters
 from tutor.grade import Grader, GradeResult, rubric
 from tutor.store import Record, normalize_question
 from tutor.wording import point_question, short, texts_for, word_with_llm
 
 
 @dataclass
-class QuestionFilters:
-    level: str | None = None
-    topic: str | None = None  # substring of the section or a tag
-    lang: str | None = None
-    source: str | None = None  # substring of the source file name
+class QuestionFilters(Filters):
+    """The search filters plus a topic: a substring of the section or of a tag."""
 
-    def allows(self, record: Record) -> bool:
-        if self.level and record.level != self.level:
-            return False
-        if self.lang and record.lang != self.lang:
-            return False
-        if self.source and self.source.casefold() not in record.source.casefold():
+    topic: str | None = None
+
+    def matches(self, record: Record) -> bool:
+        if not super().matches(record):
             return False
         if self.topic:
             topic = self.topic.casefold()
@@ -65,7 +61,7 @@ def pick_questions(
 ) -> list[Record]:
     """Up to n distinct askable records. due_first: due cards, then weak topics, then unseen ones."""
     filters = filters or QuestionFilters()
-    pool = [r for r in records if askable(r) and filters.allows(r)]
+    pool = [r for r in records if askable(r) and filters.matches(r)]
     rng = random.Random(seed)
     rng.shuffle(pool)
     if due_first and progress is not None:
@@ -113,7 +109,9 @@ class FollowUp:
 
 
 @dataclass
-class Turn:
+class InterviewTurn:
+    """One bank question of an interview: the candidate's answer, its grade and the follow-ups asked."""
+
     record: Record
     answer: str
     result: GradeResult | None
@@ -152,7 +150,7 @@ class InterviewSession:
         self.related_fn = related
         self.max_follow_ups = max(0, min(2, max_follow_ups))
         self.session_id = session_id or uuid.uuid4().hex[:12]
-        self.turns: list[Turn] = []
+        self.turns: list[InterviewTurn] = []
         self._asked: set[str] = {r.id for r in questions}
         if progress is not None:
             progress.start_session(self.session_id, (filters or QuestionFilters()).to_json())
@@ -167,12 +165,12 @@ class InterviewSession:
 
     # -- main questions ---------------------------------------------------------------------------
 
-    def answer(self, record: Record, text: str) -> Turn:
+    def answer(self, record: Record, text: str) -> InterviewTurn:
         related = self.related(record)
         result = self.grader.grade(record, text, related=related, judge=self.judge)
         if self.llm is not None:
             result = word_with_llm(self.llm, record, text, result, related)
-        turn = Turn(record, text, result, related=related)
+        turn = InterviewTurn(record, text, result, related=related)
         if self.progress is not None:
             turn.attempt_id = self.progress.record_attempt(
                 session_id=self.session_id, record=record, question=record.question, answer=text,
@@ -181,9 +179,9 @@ class InterviewSession:
         self.turns.append(turn)
         return turn
 
-    def skip(self, record: Record) -> Turn:
+    def skip(self, record: Record) -> InterviewTurn:
         """A skipped question counts as a failed review (it comes back soon) but not in the mean."""
-        turn = Turn(record, "", None, skipped=True)
+        turn = InterviewTurn(record, "", None, skipped=True)
         if self.progress is not None:
             result = self.grader.grade(record, "")
             turn.attempt_id = self.progress.record_attempt(
@@ -195,7 +193,7 @@ class InterviewSession:
 
     # -- follow-ups -------------------------------------------------------------------------------
 
-    def follow_up(self, turn: Turn) -> FollowUp | None:
+    def follow_up(self, turn: InterviewTurn) -> FollowUp | None:
         """The next follow-up for a graded turn, or None when there are no (more) follow-ups."""
         if turn.skipped or turn.result is None or len(turn.follow_ups) >= self.max_follow_ups:
             return None
@@ -226,7 +224,7 @@ class InterviewSession:
             return FollowUp(t["follow_deeper"].format(point=short(point)), [point], record, "deeper")
         return None
 
-    def answer_follow_up(self, turn: Turn, follow: FollowUp, text: str) -> GradeResult:
+    def answer_follow_up(self, turn: InterviewTurn, follow: FollowUp, text: str) -> GradeResult:
         result = self.grader.grade(follow.record, text, points=follow.points, judge=self.judge)
         if self.progress is not None:
             self.progress.record_attempt(
@@ -237,7 +235,7 @@ class InterviewSession:
         turn.follow_ups.append((follow, text, result))
         return result
 
-    def skip_follow_up(self, turn: Turn, follow: FollowUp) -> None:
+    def skip_follow_up(self, turn: InterviewTurn, follow: FollowUp) -> None:
         turn.follow_ups.append((follow, "", None))
 
     # -- summary ----------------------------------------------------------------------------------

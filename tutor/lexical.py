@@ -1,4 +1,8 @@
-"""BM25 over records (bm25s; arrays + JSON on disk, no pickle) and the tokenizer both sides share."""
+"""Words: the tokenizer, stop words and stems that search, grading and claims share; BM25 over records
+(bm25s; arrays + JSON on disk, no pickle).
+
+tutor.citations keeps its own, wider stop-word list (see CITATION_STOPWORDS there).
+"""
 
 from __future__ import annotations
 
@@ -27,7 +31,17 @@ def tokenize(text: str) -> list[str]:
     return tokens
 
 
+def stem(token: str) -> str:
+    # Crude, language-agnostic: the first 6 letters (inflected forms of one word mostly share them).
+    return token[:6] if len(token) > 6 else token
+
+
+def stems(text: str) -> set[str]:
+    return {stem(t) for t in tokenize(text)}
+
+
 def record_text(question: str, answer: str) -> str:
+    """The text BM25 indexes for a record."""
     # The question twice: a record is about its question first, its answer second.
     return f"{question}\n{question}\n{answer}"
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
-from typing import Protocol
 
 BACKENDS = ("local", "api", "none")
 N_CTX = 4096
@@ -29,12 +28,20 @@ class LLMError(RuntimeError):
     """The backend failed (not loaded, server gone, timeout, bad reply). Callers fall back."""
 
 
-class ChatLLM(Protocol):
+class ChatLLM:
+    """What every backend offers. A backend implements stream() and _reply(); a stand-in (tests' fakes)
+    needs only `name`, stream() and complete()."""
+
     name: str
+
+    @property
+    def loaded(self) -> bool:
+        """Whether the model is ready to answer now (a local model loads on first use)."""
+        return True
 
     def stream(self, messages: list[dict], *, max_tokens: int = 512, temperature: float = 0.2) -> Iterator[str]:
         """Yield the reply's text pieces as they arrive. messages: [{"role", "content"}, ...]."""
-        ...
+        raise NotImplementedError
 
     def complete(
         self,
@@ -45,7 +52,15 @@ class ChatLLM(Protocol):
         json_schema: dict | None = None,
     ) -> str:
         """The whole reply; with json_schema, a JSON document the backend was constrained to."""
-        ...
+        content, finish_reason = self._reply(with_system(messages), max_tokens, temperature, json_schema)
+        if json_schema is not None and finish_reason == "length":
+            raise LLMError(f"{self.name}: JSON reply cut off at max_tokens={max_tokens}")
+        return content or ""
+
+    def _reply(self, messages: list[dict], max_tokens: int, temperature: float,
+               json_schema: dict | None) -> tuple[str | None, str | None]:
+        """(content, finish reason) of one completion of `messages` (they start with a system message)."""
+        raise NotImplementedError
 
 
 def with_system(messages: list[dict]) -> list[dict]:
@@ -80,7 +95,7 @@ def _load_llama(path: str, n_ctx: int, threads: int):
         return _llamas[key]
 
 
-class LocalLLM:
+class LocalLLM(ChatLLM):
     """A GGUF model run in-process by llama.cpp; one generation at a time per model."""
 
     def __init__(self, model: str | None = None, settings=None):
@@ -101,6 +116,11 @@ class LocalLLM:
 
     def __repr__(self) -> str:
         return f"LocalLLM(model={self.model!r}, threads={self.threads})"
+
+    @property
+    def loaded(self) -> bool:
+        """Whether load() has run in this object (the first answer loads the model otherwise)."""
+        return self._llama is not None
 
     def load(self):
         """Assemble (once per machine) and load (once per process) the model; returns the Llama."""
@@ -173,14 +193,7 @@ class LocalLLM:
             except Exception as exc:
                 raise LLMError(f"{self.name}: generation failed: {exc}") from exc
 
-    def complete(
-        self,
-        messages: list[dict],
-        *,
-        max_tokens: int = 512,
-        temperature: float = 0.2,
-        json_schema: dict | None = None,
-    ) -> str:
+    def _reply(self, messages, max_tokens, temperature, json_schema):
         llama = self.load()
         kwargs = {}
         if json_schema is not None:
@@ -188,20 +201,18 @@ class LocalLLM:
         with self._gen_lock:
             try:
                 reply = llama.create_chat_completion(
-                    messages=with_system(messages), max_tokens=max_tokens, temperature=temperature, **kwargs
+                    messages=messages, max_tokens=max_tokens, temperature=temperature, **kwargs
                 )
             except Exception as exc:
                 raise LLMError(f"{self.name}: generation failed: {exc}") from exc
         choice = reply["choices"][0]
-        if json_schema is not None and choice.get("finish_reason") == "length":
-            raise LLMError(f"{self.name}: JSON reply cut off at max_tokens={max_tokens}")
-        return choice["message"].get("content") or ""
+        return choice["message"].get("content"), choice.get("finish_reason")
 
 
 # -- api (OpenAI-compatible) ----------------------------------------------------------------------
 
 
-class ApiLLM:
+class ApiLLM(ChatLLM):
     """An OpenAI-compatible chat endpoint. The key lives only inside the client; never shown."""
 
     def __init__(self, base_url: str, model: str, api_key: str | None = None, timeout: float = API_TIMEOUT_S):
@@ -271,21 +282,14 @@ class ApiLLM:
         except Exception as exc:  # httpx errors mid-stream, broken JSON
             raise self._error(exc) from None
 
-    def complete(
-        self,
-        messages: list[dict],
-        *,
-        max_tokens: int = 512,
-        temperature: float = 0.2,
-        json_schema: dict | None = None,
-    ) -> str:
+    def _reply(self, messages, max_tokens, temperature, json_schema):
         kwargs = {}
         if json_schema is not None:
             kwargs["response_format"] = self._schema_format(json_schema)
         try:
             try:
                 reply = self._client.chat.completions.create(
-                    model=self.model, messages=with_system(messages), max_tokens=max_tokens,
+                    model=self.model, messages=messages, max_tokens=max_tokens,
                     temperature=temperature, **kwargs,
                 )
             except self._openai.APIStatusError as exc:
@@ -296,7 +300,7 @@ class ApiLLM:
                 self._schema_style = "json_object"
                 kwargs["response_format"] = self._schema_format(json_schema)
                 reply = self._client.chat.completions.create(
-                    model=self.model, messages=with_system(messages), max_tokens=max_tokens,
+                    model=self.model, messages=messages, max_tokens=max_tokens,
                     temperature=temperature, **kwargs,
                 )
         except Exception as exc:
@@ -304,9 +308,7 @@ class ApiLLM:
         if not reply.choices:
             raise LLMError(f"{self.name}: empty reply")
         choice = reply.choices[0]
-        if json_schema is not None and choice.finish_reason == "length":
-            raise LLMError(f"{self.name}: JSON reply cut off at max_tokens={max_tokens}")
-        return choice.message.content or ""
+        return choice.message.content, choice.finish_reason
 
 
 # -- choosing a backend ---------------------------------------------------------------------------
@@ -330,7 +332,7 @@ def get_llm(backend: str | None = None, settings=None) -> ChatLLM | None:
                                            ("TUTOR_API_MODEL", settings.api_model)) if not value]
         if missing:
             raise LLMError(f"the api backend needs {' and '.join(missing)}")
-        return ApiLLM(settings.api_base, settings.api_model, settings.api_key)
+        return ApiLLM(settings.api_base, settings.api_model, settings.key())
     try:
         import llama_cpp  # noqa: F401
     except ImportError as exc:

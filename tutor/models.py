@@ -70,8 +70,10 @@ _assembly_lock = threading.Lock()
 
 
 def local_model_name(name: str | None = None) -> str:
-    """The chosen local model: the argument, else $TUTOR_LOCAL_MODEL, else qwen1.5b."""
-    name = (name or os.environ.get("TUTOR_LOCAL_MODEL") or DEFAULT_LOCAL_MODEL).strip().lower()
+    """The chosen local model: the argument, else $TUTOR_LOCAL_MODEL (settings.local_model), else qwen1.5b."""
+    from tutor.config import get_settings
+
+    name = (name or get_settings().local_model or DEFAULT_LOCAL_MODEL).strip().lower()
     if name not in MODELS:
         raise ModelError(f"unknown local model {name!r} (choose from {', '.join(MODELS)})")
     return name

@@ -8,16 +8,14 @@ from __future__ import annotations
 
 import re
 
-from tutor.lexical import tokenize
+from tutor.lexical import stems
 from tutor.store import Record
+from tutor.tuning import GRADING
 
-MAX_POINTS = 8
-# Key points are often interviewer signals ("Can calculate sample size for power") that leave out
-# what the thing *is*; the reference answer's first sentences say that. Up to LEAD_POINTS of them
-# join the rubric when the key points don't already cover them (measured on eval/grading/: correct
-# partial answers that define the concept scored 0 against signal-only rubrics).
-LEAD_POINTS = 1
-LEAD_COVERED = 0.5  # share of a lead sentence's stems already in the key points that makes it redundant
+# Rubric size and the lead sentences that join signal-only key points: tutor/tuning.py says why.
+MAX_POINTS = GRADING.max_points
+LEAD_POINTS = GRADING.lead_points
+LEAD_COVERED = GRADING.lead_covered
 
 BULLET = re.compile(r"^\s*(?:[-•*·–—▪●◦]+|\(?\d{1,2}[.)]|\(?[a-zа-я][.)])\s+", re.IGNORECASE)
 _SENT_SPLIT = re.compile(r"(?<=[.!?;])\s+(?=[\"'«(\[]?[A-ZА-ЯІЇЄҐ0-9])")
@@ -64,15 +62,6 @@ def _cut(sentence: str, max_chars: int) -> list[str]:
     if current:
         parts.append(current)
     return parts
-
-
-def stem(token: str) -> str:
-    # Crude, language-agnostic: the first 6 letters (inflected forms of one word mostly share them).
-    return token[:6] if len(token) > 6 else token
-
-
-def stems(text: str) -> set[str]:
-    return {stem(t) for t in tokenize(text)}
 
 
 def rubric(record: Record, max_points: int = MAX_POINTS) -> list[str]:

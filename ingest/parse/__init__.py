@@ -11,9 +11,11 @@ import re
 
 from ingest.clean import clean_lines
 from ingest.document import Document
-from ingest.parse.base import Draft, Strategy, strip_markup
+from ingest.parse.base import Draft, Strategy
+from ingest.parse.key_points import derive_key_points
+from ingest.parse.text import strip_markup
 from tutor.store import Record, record_id
-from tutor.text import detect_lang  # noqa: F401 (re-exported)
+from tutor.text import detect_lang
 
 STRATEGIES: list[Strategy] = []
 
@@ -36,32 +38,6 @@ def map_level(hint: str) -> str:
         if re.search(pattern, hint):
             return level
     return "unknown"
-
-
-_BULLET = re.compile(r"^\s*(?:[-*+•▪◦●]|\d+[.)])\s+(.*\S)")
-_LABEL = re.compile(r"^\s*(?:[-*+•]\s+)?\**([^:\n]{2,60}?)\**\s*[:：—–]\s+(\S.{8,})")
-
-
-def derive_key_points(answer_lines: list[str], limit: int = 8) -> list[str]:
-    """The answer's main points: bullets and `Label: text` lines; else its first sentences."""
-    points = []
-    for raw in answer_lines:
-        m = _BULLET.match(raw) or _LABEL.match(raw)
-        if m:
-            text = strip_markup(raw)
-            if 12 <= len(text) <= 400 and not text.endswith(":"):
-                points.append(text)
-    if not points:
-        prose = " ".join(strip_markup(line) for line in answer_lines if line.strip())
-        sentences = re.split(r"(?<=[.!?])\s+(?=[A-ZА-ЯІЇЄҐ])", prose)
-        points = [s for s in sentences if len(s) >= 20]
-    seen, unique = set(), []
-    for p in points:
-        key = p.casefold()
-        if key not in seen:
-            seen.add(key)
-            unique.append(p)
-    return unique[:limit]
 
 
 _BOLD = re.compile(r"(?<![\w*])\*\*(?=\S)(.+?)(?<=\S)\*\*(?![\w*])")

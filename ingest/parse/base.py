@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -31,14 +30,3 @@ class Strategy(Protocol):
         ...
 
     def parse(self, lines: list[Line]) -> list[Draft]: ...
-
-
-_EMPHASIS = re.compile(r"(\*\*|__|(?<![\w*])\*(?=\S)|(?<=\S)\*(?![\w*]))")
-
-
-def strip_markup(text: str) -> str:
-    """Drop markdown emphasis and list bullets, collapse whitespace."""
-    text = re.sub(r"^\s*(?:[-*+•▪◦●]|▼)\s+", "", text)
-    text = text.replace("**", "").replace("__", "")
-    text = re.sub(r"(?<![\w\\])\*(?=\S)|(?<=\S)\*(?![\w])", "", text)
-    return re.sub(r"\s+", " ", text).strip()

@@ -6,7 +6,8 @@ import re
 
 from ingest.document import Line
 from ingest.parse import register
-from ingest.parse.base import Draft, strip_markup
+from ingest.parse.base import Draft
+from ingest.parse.text import strip_markup
 
 _HEADING = re.compile(r"^#{1,6}\s+(.*)")
 

@@ -17,7 +17,8 @@ import re
 
 from ingest.document import Line
 from ingest.parse import register
-from ingest.parse.base import Draft, strip_markup
+from ingest.parse.base import Draft
+from ingest.parse.text import split_sentences, strip_markup
 
 # Words that open a question or an interview task ("Explain ...", "Design ...").
 QUESTION_OPENERS = frozenset(
@@ -46,7 +47,9 @@ def looks_like_question(text: str) -> bool:
         return False
     if "?" in text:
         return True
-    for sentence in re.split(r"(?<=[.!;])\s+", text):
+    # ";" too: "Train a model; explain its errors." sets a task after it. (No "?": a text with one
+    # is a question already.)
+    for sentence in split_sentences(text, ends=".!;"):
         words = re.findall(r"[A-Za-z']+", sentence[:40])
         if words and words[0].casefold().replace("'", "") in QUESTION_OPENERS:
             return True

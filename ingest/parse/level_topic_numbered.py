@@ -31,14 +31,17 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ingest.document import Line
 from ingest.parse import register
-from ingest.parse.base import Draft, strip_markup
+from ingest.parse.base import Draft
+from ingest.parse.key_points import KeyPointRules, derive_key_points, line_sentences
+from ingest.parse.text import split_sentences, strip_blank_edges, strip_markup
 
 _NUMBERED = re.compile(r"^(?:#{1,6}\s+)?(?:[-*+•]\s+)?(?P<bold>\*\*)?(?P<n>\d{1,3})[.)]\s+(?P<rest>\S.*)$")
-_BULLET = re.compile(r"^\s*(?:[-*+•▪◦●]\s|\d{1,3}[.)]\s)")
+_BULLET = re.compile(r"^\s*(?:[-*+•▪◦●]\s|\d{1,3}[.)]\s)")  # a list item; numbers of up to 3 digits, as in _NUMBERED
 _MARKER = re.compile(r"^(?:#{1,6}|[▼▶►▸▾])\s*")
 _LEVEL_LINE = re.compile(
     r"^(?:(?:рівень|level|уровень)\s*:?\s*)?"
@@ -48,7 +51,7 @@ _LEVEL_LINE = re.compile(
     re.IGNORECASE,
 )
 _DASH_DEF = re.compile(r"\s[—–]\s|^[—–]\s")
-_SENT_END = re.compile(r"(?<=[.?!…])[\"”»)\]]*\s+(?=\S)")
+_SENTENCE_CLOSERS = "\"”»)]"  # may follow a sentence's stop and belong to it
 _TRAILING_CLOSERS = " *\"'”»)]_"
 _MAX_HEADING = 70
 
@@ -61,12 +64,16 @@ def _ends_question(text: str) -> bool:
     return text.rstrip(_TRAILING_CLOSERS).endswith("?")
 
 
+def _ends_sentence(text: str) -> bool:
+    return bool(re.search(r"[.?!…]$", text.rstrip(_TRAILING_CLOSERS)))
+
+
 def _complete(text: str) -> bool:
     """The question text reads as finished: ends a sentence, and any leading bold is closed."""
     t = text.strip()
     if t.startswith("**") and t.count("**") < 2:
         return False
-    return bool(re.search(r"[.?!…]$", t.rstrip(_TRAILING_CLOSERS)))
+    return _ends_sentence(t)
 
 
 @dataclass
@@ -101,15 +108,6 @@ def _heading(raw: str) -> _Heading | None:
     return _Heading(title=title, marked=marked, level=bool(_LEVEL_LINE.match(title)), strong=strong)
 
 
-def _sentences(text: str) -> list[str]:
-    parts, start = [], 0
-    for m in _SENT_END.finditer(text):
-        parts.append(text[start:m.start()].strip() + text[m.start():m.end()].strip())
-        start = m.end()
-    parts.append(text[start:].strip())
-    return [p for p in parts if p]
-
-
 def _answer_like(sentence: str, prev: str, is_last: bool, fragment_ok: bool = True) -> bool:
     """Does this sentence (not the first) start the answer rather than continue the question?"""
     s = sentence.strip()
@@ -123,8 +121,7 @@ def _answer_like(sentence: str, prev: str, is_last: bool, fragment_ok: bool = Tr
         return True
     if len(s) > 160:
         return True
-    complete = re.search(r"[.?!…]$", s.rstrip(_TRAILING_CLOSERS))
-    return fragment_ok and is_last and not complete and _ends_question(prev)
+    return fragment_ok and is_last and not _ends_sentence(s) and _ends_question(prev)
 
 
 def split_question(text: str, fragment_ok: bool = True) -> tuple[str, str | None]:
@@ -141,10 +138,9 @@ def split_question(text: str, fragment_ok: bool = True) -> tuple[str, str | None
         if not re.search(r"\w", rest_clean):
             return t, None
         first = rest_clean[0]
-        if re.search(r"[.?!…]$", inner.rstrip(_TRAILING_CLOSERS)) and first not in "—–-" and not first.islower():
+        if _ends_sentence(inner) and first not in "—–-" and not first.islower():
             return inner.strip(), rest.strip()
-    plain = t.replace("**", "")
-    sents = _sentences(plain)
+    sents = split_sentences(t.replace("**", "").strip(), ends=".?!…", closers=_SENTENCE_CLOSERS)
     for k in range(1, len(sents)):
         if _answer_like(sents[k], sents[k - 1], k == len(sents) - 1, fragment_ok):
             return " ".join(sents[:k]), " ".join(sents[k:])
@@ -163,37 +159,48 @@ class _Analysis:
     body_levels: int = 0  # level lines in the body ("Junior" alone on a line)
 
 
+def _fenced(texts: list[str]) -> list[bool]:
+    """Per line: a ``` / ~~~ fence line, or inside a fenced block."""
+    flags, fence = [], False
+    for t in texts:
+        marker = t.strip().startswith(("```", "~~~"))
+        if marker:
+            fence = not fence
+        flags.append(marker or fence)
+    return flags
+
+
+def _code_lines(texts: list[str]) -> list[bool]:
+    """Per line: code or display math (fenced blocks, `$$` … `$$` blocks, one-line `$$…$$`)."""
+    flags, math = [], False
+    for t, fenced in zip(texts, _fenced(texts), strict=True):
+        s = t.strip()
+        if fenced:
+            flags.append(True)
+        elif s.startswith("$$") and not (len(s) > 2 and s.endswith("$$")):
+            math = not math  # a `$$` line opens or closes a block of display math
+            flags.append(True)
+        else:
+            flags.append(math or (s.startswith("$$") and s.endswith("$$")))
+    return flags
+
+
 class _Doc:
+    """The lines with what each one could be: code, a numbered item, a heading."""
+
     def __init__(self, lines: list[Line]):
         self.lines = lines
         self.texts = [line.text.rstrip() for line in lines]
         n = len(self.texts)
         blank = sum(1 for t in self.texts if not t.strip())
         self.paragraph_style = n > 0 and blank / n >= 0.2
-        self.in_code = [False] * n
-        fence = False
-        math = False
-        for i, t in enumerate(self.texts):
-            s = t.strip()
-            if s.startswith("```") or s.startswith("~~~"):
-                self.in_code[i] = True
-                fence = not fence
-                continue
-            if not fence and s.startswith("$$") and not (len(s) > 2 and s.endswith("$$")):
-                math = not math
-                self.in_code[i] = True
-                continue
-            self.in_code[i] = fence or math or (s.startswith("$$") and s.endswith("$$"))
+        self.in_code = _code_lines(self.texts)
         self.numbered: list[tuple[int, str] | None] = []
         self.headings: list[_Heading | None] = []
-        for i, t in enumerate(self.texts):
-            if self.in_code[i]:
-                self.numbered.append(None)
-                self.headings.append(None)
-                continue
-            m = _NUMBERED.match(t)
+        for t, code in zip(self.texts, self.in_code, strict=True):
+            m = None if code else _NUMBERED.match(t)
             self.numbered.append((int(m.group("n")), (m.group("bold") or "") + m.group("rest")) if m else None)
-            self.headings.append(_heading(t))
+            self.headings.append(None if code else _heading(t))
 
     def next_nonblank(self, i: int) -> int | None:
         while i < len(self.texts):
@@ -209,14 +216,16 @@ class _Doc:
                 or s.startswith(("$$", "|", "```")) or bool(_MARKER.match(s)))
 
 
+def _is_toc(doc: _Doc, run: list[int]) -> bool:
+    """Enough heading lines, level lines and others among them, to be a table of contents."""
+    return (len(run) >= 5 and any(doc.headings[j].level for j in run)
+            and any(not doc.headings[j].level for j in run))
+
+
 def _find_toc(doc: _Doc) -> tuple[int, int, list[tuple[str, str]]] | None:
     """The table of contents: a run of plain heading lines, with a level line, before any question."""
     first_q = next((i for i, nb in enumerate(doc.numbered) if nb), len(doc.texts))
     run: list[int] = []
-
-    def ok(r):
-        return len(r) >= 5 and any(doc.headings[j].level for j in r) and any(not doc.headings[j].level for j in r)
-
     for i in range(first_q):
         t = doc.texts[i]
         if not t.strip():
@@ -226,10 +235,10 @@ def _find_toc(doc: _Doc) -> tuple[int, int, list[tuple[str, str]]] | None:
         if h is not None and not h.marked and not repeat:
             run.append(i)
             continue
-        if ok(run):
+        if _is_toc(doc, run):
             break
         run = [i] if h is not None and not h.marked else []
-    if not ok(run):
+    if not _is_toc(doc, run):
         return None
     outline, level = [], ""
     for j in run:
@@ -241,27 +250,55 @@ def _find_toc(doc: _Doc) -> tuple[int, int, list[tuple[str, str]]] | None:
     return run[0], run[-1], outline
 
 
-def _analyze(lines: list[Line]) -> _Analysis:
-    doc = _Doc(lines)
-    out = _Analysis()
-    toc = _find_toc(doc)
-    toc_start, toc_end, outline = toc if toc else (-1, -1, [])
-    out.toc = toc is not None
-    # a title the body repeats more often than the contents list it (a running page header that
-    # fell inside the contents) is no outline entry
+def _body_outline(doc: _Doc, outline: list[tuple[str, str]], toc: tuple[int, int]) -> list[tuple[str, str]]:
+    """The contents entries, without a title the body repeats more often than the contents list it
+    (a running page header that fell inside the contents)."""
+    start, end = toc
     body_counts = Counter(_norm(h.title) for i, h in enumerate(doc.headings)
-                          if h is not None and not toc_start <= i <= toc_end)
+                          if h is not None and not start <= i <= end)
     toc_counts = Counter(_norm(t) for _, t in outline)
-    outline = [(lvl, t) for lvl, t in outline if body_counts[_norm(t)] <= toc_counts[_norm(t)]]
-    out.levels.update(_norm(lvl) for lvl, _ in outline if lvl)
-    n = len(doc.texts)
-    ptr = 0  # the next table-of-contents entry the body should reach
+    return [(lvl, t) for lvl, t in outline if body_counts[_norm(t)] <= toc_counts[_norm(t)]]
 
-    def is_heading(i: int) -> bool:
+
+@dataclass
+class _Walk:
+    """One pass over the body (the table of contents skipped): where it stands, and what it found."""
+
+    doc: _Doc
+    outline: list[tuple[str, str]]  # (level, topic) entries of the table of contents
+    toc: tuple[int, int]  # first and last line of the table of contents; (-1, -1): none
+    out: _Analysis
+    ptr: int = 0  # the next table-of-contents entry the body should reach
+    level: str = ""
+    topic: str = ""
+    topic_level: str = ""  # the level the contents give the current topic
+    body_level: bool = False  # the current level comes from a level line in the body
+    last_n: int | None = None  # the number of the last question
+    after_heading: bool = True
+    current: Draft | None = None  # the question whose answer the next lines are
+
+    def run(self) -> None:
+        i = 0
+        while i < len(self.doc.texts):
+            nb = self.doc.numbered[i]
+            if self.toc[0] <= i <= self.toc[1]:
+                i += 1
+            elif self.is_heading(i):
+                self._enter(self.doc.headings[i])
+                i += 1
+            elif nb is not None and _accept(nb, self.last_n, self.after_heading):
+                i = self._question(i, nb)
+            else:
+                if self.current is not None:
+                    self.current.answer_lines.append(self.doc.texts[i])
+                i += 1
+
+    def is_heading(self, i: int) -> bool:
+        doc = self.doc
         h = doc.headings[i]
         if h is None:
             return False
-        if h.strong or h.level or any(_norm(t) == _norm(h.title) for _, t in outline[ptr:]):
+        if h.strong or h.level or any(_norm(t) == _norm(h.title) for _, t in self.outline[self.ptr:]):
             return True
         # an unmarked line right before a question that restarts the numbering, or (under a level
         # line of the body, where numbering may run on across topics) continues it with a
@@ -272,65 +309,63 @@ def _analyze(lines: list[Line]) -> _Analysis:
         num, qtext = doc.numbered[k]
         if num != 1:
             qlike = _ends_question(qtext) or qtext.strip().startswith("**")
-            if not (body_level and last_n is not None and num == last_n + 1 and qlike):
+            if not (self.body_level and self.last_n is not None and num == self.last_n + 1 and qlike):
                 return False
         prev = doc.texts[i - 1].strip() if i > 0 else ""
         return not prev or bool(re.search(r"[.?!:…*]$", prev)) or doc.headings[i - 1] is not None
 
-    level, topic, topic_level = "", "", ""
-    body_level = False  # the current level comes from a level line in the body
-    last_n: int | None = None
-    after_heading = True
-    current: Draft | None = None
-    i = 0
-    while i < n:
-        if toc_start <= i <= toc_end:
-            i += 1
-            continue
-        text = doc.texts[i]
-        if is_heading(i):
-            h = doc.headings[i]
-            out.marked_headings += h.marked
-            if h.level:
-                level, topic, topic_level = h.title, "", h.title
-                body_level = True
-                out.body_levels += 1
-                ptr = next((k for k in range(ptr, len(outline)) if _norm(outline[k][0]) == _norm(h.title)), ptr)
+    def _enter(self, h: _Heading) -> None:
+        """A level or topic heading: the questions below are filed under it."""
+        self.out.marked_headings += h.marked
+        outline = self.outline
+        if h.level:
+            self.level, self.topic, self.topic_level = h.title, "", h.title
+            self.body_level = True
+            self.out.body_levels += 1
+            self.ptr = next((k for k in range(self.ptr, len(outline)) if _norm(outline[k][0]) == _norm(h.title)),
+                            self.ptr)
+        else:
+            k = next((k for k in range(self.ptr, len(outline)) if _norm(outline[k][1]) == _norm(h.title)), None)
+            if k is not None:
+                self.topic_level, self.ptr = outline[k][0], k + 1
             else:
-                k = next((k for k in range(ptr, len(outline)) if _norm(outline[k][1]) == _norm(h.title)), None)
-                if k is not None:
-                    topic_level, ptr = outline[k][0], k + 1
-                else:
-                    topic_level = level
-                topic = h.title
-            after_heading, current = True, None
-            i += 1
-            continue
-        nb = doc.numbered[i]
-        if nb is not None and _accept(nb, last_n, after_heading):
-            out.numbered += 1
-            question, tail, i_next = _gather(doc, i, nb[1], is_heading)
-            question = strip_markup(question)
-            if question:
-                lvl = topic_level if topic else level
-                section = f"{lvl} / {topic}" if lvl and topic else (topic or lvl)
-                current = Draft(question=question, answer_lines=[tail] if tail else [],
-                                locator=doc.lines[i].locator, section=section, level_hint=lvl)
-                out.drafts.append(current)
-                out.bold_questions += "**" in nb[1]
-                if topic:
-                    out.topics.add(section)
-                if lvl:
-                    out.levels.add(_norm(lvl))
-            last_n, after_heading = nb[0], False
-            i = i_next
-            continue
-        if current is not None:
-            current.answer_lines.append(text)
-        i += 1
+                self.topic_level = self.level
+            self.topic = h.title
+        self.after_heading, self.current = True, None
+
+    def _question(self, i: int, nb: tuple[int, str]) -> int:
+        """The question numbered on line i becomes a draft; returns the line after it."""
+        out = self.out
+        out.numbered += 1
+        question, tail, i_next = _gather(self.doc, i, nb[1], self.is_heading)
+        question = strip_markup(question)
+        if question:
+            lvl = self.topic_level if self.topic else self.level
+            section = f"{lvl} / {self.topic}" if lvl and self.topic else (self.topic or lvl)
+            self.current = Draft(question=question, answer_lines=[tail] if tail else [],
+                                 locator=self.doc.lines[i].locator, section=section, level_hint=lvl)
+            out.drafts.append(self.current)
+            out.bold_questions += "**" in nb[1]
+            if self.topic:
+                out.topics.add(section)
+            if lvl:
+                out.levels.add(_norm(lvl))
+        self.last_n, self.after_heading = nb[0], False
+        return i_next
+
+
+def _analyze(lines: list[Line]) -> _Analysis:
+    doc = _Doc(lines)
+    out = _Analysis()
+    found = _find_toc(doc)
+    toc_start, toc_end, outline = found if found else (-1, -1, [])
+    out.toc = found is not None
+    outline = _body_outline(doc, outline, (toc_start, toc_end))
+    out.levels.update(_norm(lvl) for lvl, _ in outline if lvl)
+    _Walk(doc, outline, (toc_start, toc_end), out).run()
     for d in out.drafts:
         d.answer_lines = _tidy_answer(_trim_answer(d.answer_lines))
-        d.key_points = _key_points(_prose_lines(d.answer_lines))
+        d.key_points = derive_key_points(_prose_lines(d.answer_lines), _KEY_POINTS)
     return out
 
 
@@ -343,7 +378,7 @@ def _accept(nb: tuple[int, str], last_n: int | None, after_heading: bool) -> boo
     return num == last_n + 1 or qlike
 
 
-def _gather(doc: _Doc, i: int, text: str, is_heading) -> tuple[str, str | None, int]:
+def _gather(doc: _Doc, i: int, text: str, is_heading: Callable[[int], bool]) -> tuple[str, str | None, int]:
     """The question starting on line i, its answer text on the same line(s), and the next line."""
     j = i + 1
     n = len(doc.texts)
@@ -406,13 +441,10 @@ _GLUED_LABEL = re.compile(r"([.!?])\*\*([^*\n]{2,60}:)\*\*")
 def _tidy_answer(lines: list[str]) -> list[str]:
     """Re-join sentences the export broke across paragraphs; unglue `text.**Label:**`."""
     out: list[str] = []
-    fence = False
     pending_blank = False
-    for line in lines:
+    for line, code in zip(lines, _fenced(lines), strict=True):
         s = line.strip()
-        if s.startswith(("```", "~~~")):
-            fence = not fence
-        if fence or s.startswith(("```", "~~~")):
+        if code:
             if pending_blank:
                 out.append("")
             out.append(line)
@@ -440,50 +472,21 @@ def _tidy_answer(lines: list[str]) -> list[str]:
 
 def _prose_lines(lines: list[str]) -> list[str]:
     """The answer without code blocks and display math: what key points are drawn from."""
-    kept, fence = [], False
-    for line in lines:
-        s = line.strip()
-        if s.startswith(("```", "~~~")):
-            fence = not fence
-            continue
-        if not fence and not s.startswith("$$"):
-            kept.append(line)
-    return kept
+    return [line for line, code in zip(lines, _fenced(lines), strict=True)
+            if not code and not line.strip().startswith("$$")]
 
 
 _LABELLED = re.compile(r"^\s*(?:[-*+•]\s+)?\*\*[^*]{2,60}?(?::\*\*|\*\*\s*:)\s*\S")
-
-
-def _key_points(lines: list[str], limit: int = 8) -> list[str]:
-    """The answer's opening statement, its bullets and `**Label:** text` lines; else its sentences."""
-    points: list[str] = []
-    prose = [ln for ln in lines if ln.strip()]
-    if prose and not _BULLET.match(prose[0]):
-        first = re.split(r"(?<=[.!?])\s+", strip_markup(prose[0]))[0]
-        if len(first) >= 20 and not first.endswith(":"):
-            points.append(first)
-    for line in prose:
-        if _BULLET.match(line) or _LABELLED.match(line):
-            text = strip_markup(re.sub(r"^\s*\d{1,3}[.)]\s+", "", line))
-            if 12 <= len(text) <= 400 and not text.endswith(":"):
-                points.append(text)
-    if len(points) <= 1:  # no list in the answer: its sentences, line by line
-        sentences = [sent for ln in prose for sent in re.split(r"(?<=[.!?])\s+", strip_markup(ln))]
-        points = [sent for sent in sentences if len(sent) >= 20 and not sent.endswith(":")]
-        points = points or [strip_markup(ln) for ln in prose if len(strip_markup(ln)) >= 3]
-    seen, unique = set(), []
-    for p in points:
-        if p.casefold() not in seen:
-            seen.add(p.casefold())
-            unique.append(p)
-    return unique[:limit]
+# These answers open with a statement of their own, label their points in bold (`**Label:** text`)
+# and number their steps ("1. Step" → "Step"); each line is a whole paragraph (_tidy_answer re-joined
+# the breaks), so sentences are cut line by line. The opening statement alone is no list: with at
+# most one point found, the sentences are the points.
+_KEY_POINTS = KeyPointRules(item=_BULLET, label=_LABELLED, drop_numbers=True, opening=True, min_listed=2,
+                            sentences=line_sentences)
 
 
 def _trim_answer(lines: list[str]) -> list[str]:
-    while lines and not lines[-1].strip():
-        lines.pop()
-    while lines and not lines[0].strip():
-        lines.pop(0)
+    lines = strip_blank_edges(lines)
     # a stray one-letter token before the real answer (an export artefact)
     if len(lines) > 1 and len(lines[0].strip()) <= 2 and not re.match(r"^[-*+•\d]", lines[0].strip()):
         lines = _trim_answer(lines[1:])

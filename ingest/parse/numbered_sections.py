@@ -22,13 +22,14 @@ import re
 from dataclasses import dataclass
 
 from ingest.document import Line
-from ingest.parse import derive_key_points, register
-from ingest.parse.base import Draft, strip_markup
+from ingest.parse import register
+from ingest.parse.base import Draft
+from ingest.parse.key_points import derive_key_points
 from ingest.parse.labeled_lines import is_label_line, looks_like_question
+from ingest.parse.text import markdown_heading, strip_blank_edges, strip_markup
 
 NUMBERED = re.compile(r"^(?P<indent>\s*)(?:#{1,6}\s+)?(?:\*\*)?(?P<n>\d{1,3})[.)]\s+(?:\*\*)?(?P<rest>\S.*)$")
-_BULLET = re.compile(r"^\s*[-*+•▪◦●]\s")
-_MD_HEADING = re.compile(r"^\s*#{1,6}\s+(?P<h>\S.*)$")
+_BULLET = re.compile(r"^\s*[-*+•▪◦●]\s")  # bullets only: a numbered line here is a question or a step
 _FENCE = re.compile(r"^\s*(```|~~~)\s*(?P<lang>[\w+-]*)")
 _MERMAID_FLAT = re.compile(
     r"^\s*mermaid\s+(?:graph|flowchart|sequenceDiagram|classDiagram|stateDiagram|erDiagram|gantt|pie|journey"
@@ -76,9 +77,9 @@ def _items(lines: list[Line]) -> list[_Item]:
 
 def _heading_text(text: str) -> str | None:
     """The heading if the line could be one: a markdown heading or a short line that is not a sentence."""
-    m = _MD_HEADING.match(text)
-    if m and not NUMBERED.match(text):
-        return strip_markup(m.group("h")).strip("# ").strip() or None
+    title = None if NUMBERED.match(text) else markdown_heading(text)
+    if title is not None:
+        return title or None
     if _BULLET.match(text):
         return None
     text = strip_markup(text)
@@ -114,7 +115,7 @@ class _Doc:
         while len(used) < 2 and j < len(self.items):
             nxt = self.items[j]
             if (not nxt.text or nxt.drop or nxt.fenced or j in self.nums or _BULLET.match(nxt.raw)
-                    or _MD_HEADING.match(nxt.raw)):
+                    or markdown_heading(nxt.raw) is not None):
                 break
             cur = strip_markup(text)
             unfinished = cur[-1] not in ".?!)"
@@ -191,11 +192,7 @@ class _Doc:
 
     @staticmethod
     def _tidy(d: Draft) -> None:
-        lines = d.answer_lines
-        while lines and not lines[-1].strip():
-            lines.pop()
-        while lines and not lines[0].strip():
-            lines.pop(0)
+        lines = strip_blank_edges(d.answer_lines)
         indents = [len(x) - len(x.lstrip()) for x in lines if x.strip()]
         base = min(indents, default=0)
         d.answer_lines = [x[base:] if x.strip() else "" for x in lines]
@@ -211,8 +208,7 @@ class _Doc:
                 break
         if not chosen:
             chosen = _label_points(d.answer_lines)
-        points = derive_key_points(chosen) if chosen else []
-        d.key_points = points or derive_key_points(d.answer_lines)
+        d.key_points = derive_key_points(chosen) or derive_key_points(d.answer_lines)
 
 
 def _label_points(lines: list[str]) -> list[str]:

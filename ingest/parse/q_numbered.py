@@ -19,13 +19,13 @@ import re
 
 from ingest.document import Line
 from ingest.parse import register
-from ingest.parse.base import Draft, strip_markup
+from ingest.parse.base import Draft
+from ingest.parse.text import markdown_heading, strip_blank_edges, strip_markup
 
 QLINE = re.compile(
     r"^\s*(?:#{1,6}\s*)?(?:[-*•]\s+)?(?:\*\*)?\s*Q(?:uestion)?\s*(?P<n>\d{1,3})\s*[.:)\-–—]\s*(?:\*\*)?\s*(?P<q>\S.*)$",
     re.IGNORECASE,
 )
-_MD_HEADING = re.compile(r"^\s*#{1,6}\s+(?P<h>\S.*)$")
 _SMALL_WORDS = frozenset("a an and as at by for from in of on or the to vs with & - –".split())
 _CONSENT = re.compile(
     r"\b(we|this (?:site|website)) uses? cookies\b|\bcookie (?:policy|declaration|settings|consent)\b"
@@ -36,9 +36,9 @@ _CONSENT = re.compile(
 
 def title_heading(text: str) -> str | None:
     """The heading text if `text` is a markdown heading or a short title-case line, else None."""
-    m = _MD_HEADING.match(text)
-    if m:
-        return strip_markup(m.group("h")).strip("# ").strip() or None
+    title = markdown_heading(text)
+    if title is not None:
+        return title or None
     text = strip_markup(text)
     if re.match(r"^\s*[-*+•]\s", text) or not text or len(text) > 90 or text[-1] in ".?!:;,":
         return None
@@ -92,8 +92,7 @@ class QNumbered:
                 current.answer_lines.append(text)
                 covered += 1
         for d in drafts:
-            while d.answer_lines and not d.answer_lines[-1]:
-                d.answer_lines.pop()
+            d.answer_lines = strip_blank_edges(d.answer_lines)
         return drafts, covered, nonblank
 
     def fit(self, lines: list[Line]) -> float:

@@ -23,7 +23,8 @@ import re
 
 from ingest.document import Line
 from ingest.parse import register
-from ingest.parse.base import Draft, strip_markup
+from ingest.parse.base import Draft
+from ingest.parse.text import LIST_ITEM, markdown_heading, strip_blank_edges, strip_markup
 
 # "<Title> - <Companies> Interview Question": the last " - " separates title and companies.
 _TITLE = re.compile(r"^(?P<title>.*\S)\s+[-–—]\s+(?P<companies>[^-–—]*\S)\s+Interview\s+Questions?\s*$", re.I)
@@ -33,11 +34,9 @@ _VIEW_ANSWER = re.compile(r"^\W*(?:view|show|hide)\s+(?:the\s+)?(?:answer|soluti
 _INSIGHT = re.compile(r"^\W*(?:interviewer'?s?['’]?\s+insights?|interview\s+insights?)\s*:?\s*$", re.I)
 _SIGNALS = re.compile(r"^\W*(?:strong|good|great)\s+answer\s+signals?\s*:?\s*$", re.I)
 _TESTING = re.compile(r"^\W*what\s+they['’]?re\s+(?:really\s+)?(?:testing|looking\s+for)\b", re.I)
-_BULLET = re.compile(r"^\s*(?:[-*+•▪◦●]|\d+[.)])\s+(?P<text>.*\S)")
 _LISTING = re.compile(r"^\W*(?:questions|problems|topics)\s+asked\s+(?:in|at|by)\s+.{1,80}$", re.I)
 _ROW_START = re.compile(r"\|\s*\|\s*\d{1,4}\s*\|")  # "| | 14 |": a new numbered row glued on
 _TRAILER = re.compile(r"^\s*(?:\*\*)?note(?:\*\*)?\s*:\s*the\s+(?:practice\s+)?links\b", re.I)
-_MD_HEADING = re.compile(r"^#{1,6}\s+(?P<text>\S.*)")
 _QUOTES = re.compile(r"[\"“”„«»]")
 
 
@@ -67,12 +66,12 @@ def _difficulty_word(value: str) -> str:
 
 
 def _is_heading(text: str) -> bool:
-    """A plain-text heading in a document's preamble: short, no sentence punctuation, not a bullet."""
-    if _MD_HEADING.match(text):
+    """A heading in a document's preamble: markdown, or short with no sentence punctuation and not a bullet."""
+    if markdown_heading(text) is not None:
         return True
     return (
         3 <= len(text) <= 80
-        and not _BULLET.match(text)
+        and not LIST_ITEM.match(text)
         and not re.search(r"[.:;,?!|]$", text)
         and text[:1].isupper()
         and len(text.split()) <= 10
@@ -80,8 +79,8 @@ def _is_heading(text: str) -> bool:
 
 
 def _heading_text(text: str) -> str:
-    m = _MD_HEADING.match(text)
-    return strip_markup(m.group("text") if m else text).strip("# ")
+    title = markdown_heading(text)
+    return strip_markup(text).strip("# ") if title is None else title
 
 
 def _key_point(text: str) -> str:
@@ -105,7 +104,7 @@ def _find_entries(lines: list[Line]) -> list[tuple[int, int, int | None]]:
             if _QUESTION.match(text) and question is None:
                 question = j
                 continue
-            if not (_META.match(text) or _VIEW_ANSWER.match(text) or _BULLET.match(text)):
+            if not (_META.match(text) or _VIEW_ANSWER.match(text) or LIST_ITEM.match(text)):
                 title = j
             break
         if title is None:
@@ -157,8 +156,9 @@ class TitledEntries:
                 text = line.text.strip()
                 if not text:
                     continue
-                if _MD_HEADING.match(text):
-                    section = _heading_text(text)
+                title = markdown_heading(text)
+                if title is not None:
+                    section = title
                     if draft.answer_lines and draft.answer_lines[-1].strip() == text:
                         draft.answer_lines.pop()
                 break
@@ -194,7 +194,7 @@ class TitledEntries:
             if in_insight:
                 if not stripped:
                     continue
-                bullet = _BULLET.match(stripped)
+                bullet = LIST_ITEM.match(stripped)
                 if bullet:
                     point = _key_point(bullet.group("text"))
                     if point:
@@ -202,13 +202,9 @@ class TitledEntries:
                     continue
                 in_insight = False  # prose again: the rubric block is over
             answer.append(text)
-        while answer and not answer[-1].strip():
-            answer.pop()
-        while answer and not answer[0].strip():
-            answer.pop(0)
         return Draft(
             question=question,
-            answer_lines=answer,
+            answer_lines=strip_blank_edges(answer),
             locator=lines[title_i].locator,
             section=section,
             level_hint=difficulty,

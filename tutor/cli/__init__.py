@@ -52,11 +52,12 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    from tutor.config import SettingsError
     from tutor.store import IndexError_
 
     try:
         return args.func(args) or 0
-    except (Failure, IndexError_) as exc:
+    except (Failure, IndexError_, SettingsError) as exc:
         print(f"tutor {args.command}: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

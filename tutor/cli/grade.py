@@ -17,7 +17,7 @@ from tutor.cli.common import Failure, jsonl_lines, print_json, usage_error
 def _setup(args):
     from tutor.config import get_settings
     from tutor.grade import get_grader
-    from tutor.retrieve import open_index
+    from tutor.index import open_index
 
     settings = get_settings(index=Path(args.index) if args.index else None)
     index = open_index(settings.index)

@@ -74,9 +74,9 @@ def cmd_interview(args) -> int:
 
     from tutor.config import get_settings
     from tutor.grade import get_grader
+    from tutor.index import open_index
     from tutor.interview import InterviewSession, QuestionFilters, pick_questions, related_finder
     from tutor.progress import Progress, ProgressError
-    from tutor.retrieve import open_index
 
     if args.n < 1:
         raise SystemExit(usage_error("interview", "--n must be at least 1"))

