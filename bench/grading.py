@@ -127,7 +127,7 @@ def candidate_answers(index, grader, settings, modes: list[str], files: list[Pat
         with tempfile.TemporaryDirectory() as tmp:
             judge, cleanup = judge_for_mode(mode, settings, Path(tmp))
             try:
-                scores, core, latencies, contradicted, worst = [], [], [], {k: 0 for k in KINDS}, []
+                scores, core, latencies, contradicted, worst = [], [], [], dict.fromkeys(KINDS, 0), []
                 for a in sets:
                     row, row_core = {}, {}
                     for kind in KINDS:

@@ -1,6 +1,6 @@
 """Ingest benchmark: cold (empty embedding cache) and warm (nothing changed) runs; prints JSON.
 
-usage: python bench/ingest.py [PATH ...]   (default: ../shared/seeds)
+usage: python bench/ingest.py [PATH ...]   (default: the seed bank, $TUTOR_SEEDS or ../shared/seeds)
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from tutor.config import get_settings  # noqa: E402
 
 
 def main(argv: list[str]) -> None:
-    paths = [Path(p) for p in argv] or [ROOT.parent / "shared" / "seeds"]
+    paths = [Path(p) for p in argv] or [get_settings().seed_bank]
     with tempfile.TemporaryDirectory() as tmp:
         settings = get_settings(cache=Path(tmp) / "cache")
         index = Path(tmp) / "index"

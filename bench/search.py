@@ -21,6 +21,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from eval.runner import retrieval_configurations  # noqa: E402
+from tutor.config import get_settings  # noqa: E402
 from tutor.index import open_index  # noqa: E402
 from tutor.retrieve import Retriever  # noqa: E402
 
@@ -33,7 +34,7 @@ def _percentile(values: list[float], q: float) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--index")
-    parser.add_argument("--queries", default=str(ROOT.parent / "shared" / "eval" / "dev_queries.jsonl"))
+    parser.add_argument("--queries", default=str(get_settings().shared / "eval" / "dev_queries.jsonl"))
     parser.add_argument("--repeat", type=int, default=2)
     args = parser.parse_args()
     queries = [json.loads(line)["query"] for line in open(args.queries, encoding="utf-8") if line.strip()]
@@ -45,7 +46,7 @@ def main() -> None:
 
         tmp = tempfile.TemporaryDirectory()
         index_dir = Path(tmp.name) / "index"
-        ingest([ROOT.parent / "shared" / "seeds"], index_dir)
+        ingest([get_settings().seed_bank], index_dir)
     index = open_index(Path(index_dir))
 
     results = {}

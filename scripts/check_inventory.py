@@ -50,7 +50,7 @@ def main(argv):
                     print("  WRONG", i["id"], i["level"], r.level, repr(i["section"]), repr(r.section),
                           i["has_answer"], bool(r.answer))
         if "--show-extra" in argv:
-            used = set(v for v in m.values() if v)
+            used = {v for v in m.values() if v}
             for r in records:
                 if r.id not in used:
                     print("  EXTRA", r.locator, r.question[:100])

@@ -142,8 +142,8 @@ def test_api_config_precedence_and_key_status(monkeypatch):
 
 
 def _rec(i, **kw) -> Record:
-    base = dict(id=f"r{i}", source="a.md", locator=str(i), section="Beginner Level", level="junior", lang="en",
-                question=f"Question {i}?", answer="An answer.", key_points=["a point"])
+    base = {"id": f"r{i}", "source": "a.md", "locator": str(i), "section": "Beginner Level", "level": "junior", "lang": "en",
+                "question": f"Question {i}?", "answer": "An answer.", "key_points": ["a point"]}
     base.update(kw)
     return Record(**base)
 

@@ -132,12 +132,12 @@ def test_wrapped_lines_rejoined_hard_breaks_kept():
     plines = [PdfLine(t, 1, 50.0, 800.0 - 12 * i, 10.0, "Helvetica", gap=12.0 if i else 0.0)
               for i, t in enumerate(texts)]
     assert [(line.text, line.locator) for line in join_wrapped(plines)] == [
-        ("Gradient descent moves the weights against the gradient of the loss and repeats until the loss "
-         "stops improving.", "p1"),
+        (("Gradient descent moves the weights against the gradient of the loss and repeats until the loss "
+         "stops improving."), "p1"),
         ("- A bullet after a finished sentence stays its own line.", "p1"),
         # "regularization" is a word of the document: the hyphen only split it
-        ("Weight decay is one form of the family of methods called regularization, which keeps the weights "
-         "small.", "p1"),
+        (("Weight decay is one form of the family of methods called regularization, which keeps the weights "
+         "small."), "p1"),
         ("Regularization helps.", "p1"),
     ]
 

@@ -81,8 +81,8 @@ def _env(tmp_path: Path) -> dict:
 
 
 def test_installed_package_is_the_wheels(clean_venv, tmp_path):
-    out = _run([str(clean_venv / "bin" / "python"), "-c", "import tutor, ingest, eval; "
-                "print(tutor.__file__); print(ingest.__file__); print(eval.__file__)"],
+    out = _run([str(clean_venv / "bin" / "python"), "-c", ("import tutor, ingest, eval; "
+                "print(tutor.__file__); print(ingest.__file__); print(eval.__file__)")],
                cwd=tmp_path, env=_env(tmp_path))
     for line in out.stdout.split():
         assert line.startswith(str(clean_venv)), line  # not the source tree's copy

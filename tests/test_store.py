@@ -28,10 +28,9 @@ def test_atomic_writer_swaps_and_aborts(tmp_path):
     index.mkdir()
     (index / "manifest.json").write_text('{"schema_version": 1}')
     (index / ".gitkeep").write_text("")
-    with pytest.raises(RuntimeError):
-        with AtomicIndexWriter(index) as w:
-            w.path("manifest.json").write_text('{"schema_version": 1, "new": true}')
-            raise RuntimeError("boom")
+    with pytest.raises(RuntimeError), AtomicIndexWriter(index) as w:
+        w.path("manifest.json").write_text('{"schema_version": 1, "new": true}')
+        raise RuntimeError("boom")
     assert "new" not in (index / "manifest.json").read_text()
     assert [p.name for p in tmp_path.iterdir()] == ["index"]
     with AtomicIndexWriter(index) as w:

@@ -21,16 +21,16 @@ from dataclasses import dataclass, field
 from tutor.citations import UNSUPPORTED, Attributor, CitingStream, Sentence, SourceText
 from tutor.llm import ChatLLM, LLMError
 from tutor.text import detect_lang
+from tutor.tuning import ANSWERING
 
-K_SOURCES = 4  # records given to the model
-# A follow-up turn re-sends the history (cached) and adds only its new sources: fewer and shorter,
-# so the prompt the model must read before its first token stays small.
-K_SOURCES_FOLLOWUP = 2
-SOURCE_CHARS_FOLLOWUP = 400
-K_EXTRACTIVE = 3  # records quoted in an extractive answer
-SOURCE_CHARS = 600
-MAX_TOKENS = 320
-HISTORY_CHARS = 6000  # earlier turns kept verbatim (a stable prefix for the KV-cache) up to this size
+# How many records the model reads and how much of each: tutor/tuning.py says why.
+K_SOURCES = ANSWERING.k_sources
+K_SOURCES_FOLLOWUP = ANSWERING.k_sources_followup
+SOURCE_CHARS_FOLLOWUP = ANSWERING.source_chars_followup
+K_EXTRACTIVE = ANSWERING.k_extractive
+SOURCE_CHARS = ANSWERING.source_chars
+MAX_TOKENS = ANSWERING.max_tokens
+HISTORY_CHARS = ANSWERING.history_chars
 
 SYSTEM_PROMPT = (
     "You are Interview Tutor, a concise tutor for machine-learning interviews.\n"
@@ -153,7 +153,7 @@ def _fence(text: str) -> str:
     return re.sub(r"<(/?)(source|sources)\b", r"‹\1\2", text, flags=re.IGNORECASE)
 
 
-RELATIVE_SCORE = 0.7  # a further source must score at least this share of the best one
+RELATIVE_SCORE = ANSWERING.relative_score
 
 
 def build_sources(hits, k: int, index=None, chars: int = SOURCE_CHARS) -> list[tuple[SourceText, object]]:

@@ -30,9 +30,7 @@ class Filters:
             return False
         if self.source and not _contains(self.source, record.source):
             return False
-        if self.section and not _contains(self.section, record.section):
-            return False
-        return True
+        return not (self.section and not _contains(self.section, record.section))
 
     def any(self) -> bool:
         return any((self.level, self.lang, self.source, self.section))

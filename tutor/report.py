@@ -79,8 +79,8 @@ def to_markdown(data: dict) -> str:
     s = data["summary"]
     lines = [f"# {data['title']}", "", f"Session `{s['session_id']}` · {data['date']}", ""]
     mean = "—" if s["mean_score"] is None else _score_text(s["mean_score"])
-    lines += [f"**Questions:** {s['asked']} (answered {s['answered']}, skipped {s['skipped']}) · "
-              f"**Mean score:** {mean}", "", f"*{_scale(data)}*", ""]
+    lines += [(f"**Questions:** {s['asked']} (answered {s['answered']}, skipped {s['skipped']}) · "
+              f"**Mean score:** {mean}"), "", f"*{_scale(data)}*", ""]
     if s.get("weak_topics"):
         lines.append("**Weak topics:** " + ", ".join(f"{w['name']} ({w['mean_score']})" for w in s["weak_topics"]))
         lines.append("")

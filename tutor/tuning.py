@@ -126,3 +126,24 @@ class Grading:
 
 
 GRADING = Grading()
+
+
+@dataclass(frozen=True)
+class Answering:
+    """Grounded answers (tutor/answer.py): how many records the model reads and how much of each.
+    Set with the chat feature (commits 33db4f9, e746308) on the dev queries' answers with the local
+    models (bench/llm.py: the prompt the model reads before its first token is what costs on 2 cores)."""
+
+    k_sources: int = 4  # records given to the model
+    # A follow-up turn re-sends the history (cached) and adds only its new sources: fewer and shorter,
+    # so the prompt the model must read before its first token stays small.
+    k_sources_followup: int = 2
+    source_chars_followup: int = 400
+    k_extractive: int = 3  # records quoted in an extractive answer
+    source_chars: int = 600
+    max_tokens: int = 320
+    history_chars: int = 6000  # earlier turns kept verbatim (a stable prefix for the KV cache) up to this size
+    relative_score: float = 0.7  # a further source must score at least this share of the best one
+
+
+ANSWERING = Answering()
