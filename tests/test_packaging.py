@@ -65,7 +65,7 @@ def clean_venv(wheel, tmp_path_factory) -> Path:
     _run([sys.executable, "-m", "venv", "--without-pip", str(venv)], cwd=venv.parent, env=os.environ.copy())
     vpy = venv / "bin" / "python"
     # Install the wheel with the development environment's pip, targeting the clean venv.
-    _run([sys.executable, "-m", "pip", "install", "--no-deps", "--no-index", "--python", str(vpy), str(wheel)],
+    _run([sys.executable, "-m", "pip", "--python", str(vpy), "install", "--no-deps", "--no-index", str(wheel)],
          cwd=venv.parent, env=os.environ.copy())
     site = Path(subprocess.run([str(vpy), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
                                capture_output=True, text=True, check=True).stdout.strip())
