@@ -54,11 +54,20 @@ def pytest_collection_modifyitems(config, items):
         return
     skip = pytest.mark.skip(reason=SHARED_MISSING)
     for item in items:
-        code = getattr(getattr(item, "function", None), "__code__", None)
-        uses = set(getattr(item, "fixturenames", ())) & _SHARED_FIXTURES or (
-            code is not None and _names_used(code) & _SHARED_NAMES)
-        if uses:
+        if _uses_shared(item):
             item.add_marker(skip)
+
+
+def _uses_shared(item) -> bool:
+    """The test, or a fixture it uses, reads ../shared (by fixture or by one of the names above)."""
+    if set(getattr(item, "fixturenames", ())) & _SHARED_FIXTURES:
+        return True
+    funcs = [getattr(item, "function", None)]
+    info = getattr(item, "_fixtureinfo", None)
+    for defs in (info.name2fixturedefs.values() if info else ()):
+        funcs += [d.func for d in defs]
+    codes = [f.__code__ for f in funcs if hasattr(f, "__code__")]
+    return any(_names_used(code) & _SHARED_NAMES for code in codes)
 
 
 class UnmarkedSlowTest(AssertionError):
@@ -121,6 +130,8 @@ def inventory() -> list[dict]:
 
 def seed_path(prefix: str) -> Path:
     """The seed file whose name starts with `prefix` (e.g. "002")."""
+    if SHARED_MISSING:
+        pytest.skip(SHARED_MISSING)
     (path,) = sorted(SEEDS.glob(f"{prefix}_*"))
     return path
 

@@ -16,6 +16,7 @@ from tutor.tuning import GRADING
 MAX_POINTS = GRADING.max_points
 LEAD_POINTS = GRADING.lead_points
 LEAD_COVERED = GRADING.lead_covered
+DERIVED_REDUNDANT = GRADING.derived_redundant
 
 BULLET = re.compile(r"^\s*(?:[-•*·–—▪●◦]+|\(?\d{1,2}[.)]|\(?[a-zа-я][.)])\s+", re.IGNORECASE)
 _SENT_SPLIT = re.compile(r"(?<=[.!?;])\s+(?=[\"'«(\[]?[A-ZА-ЯІЇЄҐ0-9])")
@@ -75,11 +76,13 @@ def rubric(record: Record, max_points: int = MAX_POINTS) -> list[str]:
             seen.add(key)
             points.append(kp)
     if len(points) < 2:
-        # Few or no key points: derive them from the answer's sentences (skipping ones already there).
+        # Few or no key points: the answer's sentences are the rubric (skipping ones already there).
+        # ingest/parse/key_points.py derived the record's key_points where the bank's shape allowed;
+        # this is the grader's fallback for records it could not, not a second deriver of the bank.
         have = stems(" ".join(points))
         for sentence in split_sentences(record.answer):
             s = stems(sentence)
-            if len(s) < 3 or (s and len(s & have) / len(s) > 0.7):
+            if len(s) < 3 or (s and len(s & have) / len(s) > DERIVED_REDUNDANT):
                 continue
             points.append(sentence)
             have |= s

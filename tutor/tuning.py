@@ -118,6 +118,9 @@ class Grading:
     max_points: int = 8
     lead_points: int = 1
     lead_covered: float = 0.5
+    # A record without key points is graded on its answer's sentences; one whose stems are more than
+    # this share already in earlier points adds nothing (set with the first grader, tests/test_grade.py).
+    derived_redundant: float = 0.7
     # No-model contradiction rules (tutor/claims.py), tuned on hand-made pairs (tests/test_claims.py)
     # and eval/grading/dev_*.jsonl: a swap must add at least flip_min_gain matched word pairs; a negation
     # counts when the two sentences share this share of the shorter one's content stems.
