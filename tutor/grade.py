@@ -274,17 +274,22 @@ class Grader:
                                               emb_cov[:, : len(sentences)])
         mode = "none"
         judge_factor = 1.0
+        probs = None
         if judge is not None and gate > 0:
             probs = judge.contradiction(record.question, record.answer or "\n".join(points), sentences)
             if probs:
                 mode = judge.name
                 judge_factor = self._judge(probs, answer_lang, points, pvecs, sentences, svecs, slangs, plangs,
                                            results, contradictions)
+        support = self._support(svecs, slangs, rvecs, rlangs, sentences, contradictions, probs)
 
         coverage_core = float(coverage.mean()) * gate
         kept = sum(r.coverage for r in results if not r.contradicted_by)
         n_contra = sum(1 for r in results if r.contradicted_by)
         core = max(0.0, kept - G.contradiction_cost * n_contra) / len(points)
+        # What the answer says that the reference says (precision) fills part of what it leaves out: a
+        # short correct answer is worth more than its share of the rubric, a long wrong one is not.
+        core += G.support_weight * support * (1.0 - core)
         raw = core * gate * judge_factor * specificity
         score = int(round(100 * raw))
         if contradictions:
@@ -343,6 +348,21 @@ class Grader:
             results[p].contradicted_by = c.said
             results[p].rule = c.rule
         return [found[p] for p in sorted(found)]
+
+    def _support(self, svecs, slangs, rvecs, rlangs, sentences, contradictions, probs) -> float:
+        """The share of the answer's sentences the reference backs: each sentence's best centered cosine
+        to a reference unit on its language pair's ramp, 0 for a sentence found contradicting it, and
+        scaled by the judge's 1 - p(contradicted) when a judge ran."""
+        sims = svecs @ rvecs.T  # sentences × reference units
+        backed = np.zeros(len(sentences))
+        for pair, (lo, hi) in G.emb_ramp.items():
+            mask = np.array([[_pair(sl, rl) == pair for rl in rlangs] for sl in slangs])
+            backed = np.maximum(backed, np.where(mask, _ramp(sims, lo, hi), 0.0).max(axis=1))
+        said = {c.said for c in contradictions}
+        backed = np.array([0.0 if s in said else b for s, b in zip(sentences, backed, strict=True)])
+        if probs:
+            backed *= 1.0 - np.clip(np.asarray(probs[: len(sentences)], dtype=np.float64), 0.0, 1.0)
+        return float(backed.mean()) if len(backed) else 0.0
 
     def _judge(self, probs, answer_lang, points, pvecs, sentences, svecs, slangs, plangs, results,
                contradictions) -> float:
