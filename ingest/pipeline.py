@@ -178,12 +178,14 @@ def ingest(
     _remove_stale_temp_dirs(index_dir.resolve())
     with AtomicIndexWriter(index_dir) as writer:
         manifest_embedders = {}
-        for name in embedders:
-            embedder = get_embedder(name, threads=settings.threads)
-            manifest_embedders[name], summary.embedded[name] = _embed(
-                writer, name, embedder, records, chunks, cache, known.get(name, {}), prog
-            )
-        cache.close()
+        try:  # the cache's SQLite connection is closed also when embedding fails or is interrupted
+            for name in embedders:
+                embedder = get_embedder(name, threads=settings.threads)
+                manifest_embedders[name], summary.embedded[name] = _embed(
+                    writer, name, embedder, records, chunks, cache, known.get(name, {}), prog
+                )
+        finally:
+            cache.close()
         write_jsonl(writer.path("records.jsonl"), (r.to_json() for r in records))
         write_jsonl(writer.path("chunks.jsonl"), (c.to_json() for c in chunks))
         save_bm25(build_bm25([record_text(r.question, r.answer) for r in records]), writer.path("bm25"))
