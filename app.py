@@ -1,4 +1,4 @@
-"""Interview Tutor — the Streamlit app: a thin shell over tutor/ (decisions live in tutor/app_state.py).
+"""Interview Tutor — the Streamlit app: a thin shell over tutor/ (decisions live beside it in app_state.py).
 
     streamlit run app.py        (or ./run.sh with no arguments)
 

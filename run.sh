@@ -4,7 +4,7 @@
 #        ./run.sh [tutor arguments]   run the `tutor` command, e.g. ./run.sh search "what is dropout"
 set -euo pipefail
 cd "$(dirname "$0")"
-{ [ -x .venv/bin/tutor ] && [ -x .venv/bin/streamlit ]; } || bash scripts/setup.sh
+{ [ -x .venv/bin/streamlit ] && .venv/bin/tutor --help >/dev/null 2>&1; } || bash scripts/setup.sh
 [ -f "${TUTOR_INDEX:-index}/manifest.json" ] || .venv/bin/tutor ingest
 if [ "$#" -eq 0 ]; then
   exec .venv/bin/streamlit run app.py

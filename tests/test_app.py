@@ -1,4 +1,4 @@
-"""The Streamlit app (app.py) with streamlit.testing.v1.AppTest, and its pure helpers (tutor/app_state.py).
+"""The Streamlit app (app.py) with streamlit.testing.v1.AppTest, and its pure helpers (app_state.py).
 
 Every page: a chat turn with citations, a follow-up, an off-bank question, a mock interview graded
 with its report, progress after attempts, the library, the first-run build, the API key handling,
