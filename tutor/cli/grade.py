@@ -9,17 +9,14 @@ phrases the follow-up (validated, retried once, else the rules' wording). Batch:
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from tutor.cli.common import Failure, jsonl_lines, print_json, usage_error
+from tutor.cli.common import Failure, jsonl_lines, print_json, settings_for, usage_error
 
 
 def _setup(args):
-    from tutor.config import get_settings
     from tutor.grade import get_grader
     from tutor.index import open_index
 
-    settings = get_settings(index=Path(args.index) if args.index else None)
+    settings = settings_for(args)
     index = open_index(settings.index)
     grader = get_grader(settings, index)
     llm, notice = None, None

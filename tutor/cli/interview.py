@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from tutor.bands import band_for, describe_bands
-from tutor.cli.common import Failure, usage_error
+from tutor.cli.common import Failure, settings_for, usage_error
 
 COMMANDS_SKIP = {"skip", "/skip", "пропустити"}
 COMMANDS_QUIT = {"quit", "/quit", "exit", "q", "вийти"}
@@ -72,7 +72,6 @@ def cmd_interview(args) -> int:
     from rich.markup import escape
     from rich.table import Table
 
-    from tutor.config import get_settings
     from tutor.grade import get_grader
     from tutor.index import open_index
     from tutor.interview import InterviewSession, QuestionFilters, pick_questions, related_finder
@@ -82,7 +81,7 @@ def cmd_interview(args) -> int:
         raise SystemExit(usage_error("interview", "--n must be at least 1"))
     if args.report and Path(args.report).suffix.lower() not in (".md", ".pdf"):
         raise SystemExit(usage_error("interview", "--report must end in .md or .pdf"))
-    settings = get_settings(index=Path(args.index) if args.index else None, llm=args.llm)
+    settings = settings_for(args, llm=args.llm)
     index = open_index(settings.index)
     console = Console(highlight=False)
     try:
