@@ -261,3 +261,46 @@ def test_candidate_answer_set_separation_without_a_model(grader, indexed_records
         assert full[key] >= alone[key], (key, full, alone)
     assert full["good_gt_bluff"] >= 0.95 and full["good_gt_wrong"] >= 0.88 and full["other_lang_gt_wrong"] >= 0.85
     assert full["mean"]["bluff"] < alone["mean"]["bluff"] and full["mean"]["wrong"] < alone["mean"]["wrong"]
+
+
+class _ScriptedJudge:
+    """p(contradicted) per sentence from a fixed map (plumbing only; the real judge is tested below)."""
+
+    name = "scripted"
+
+    def __init__(self, doubted: dict[str, float]):
+        self.doubted = doubted
+
+    def contradiction(self, question, reference, sentences):
+        return [self.doubted.get(s, 0.0) for s in sentences]
+
+
+@pytest.mark.slow
+def test_a_sentence_the_judge_doubts_covers_nothing_and_costs(grader):
+    record, answers = FIXED[0]
+    first, *_ = split_sentences(answers["good"])
+    trusted = grader.grade(record, answers["good"], judge=_ScriptedJudge({}))
+    doubted = grader.grade(record, answers["good"], judge=_ScriptedJudge({first: 1.0}))
+    assert trusted.mode == doubted.mode == "scripted"
+    assert trusted.factors["judged_wrong"] == 0.0 < doubted.factors["judged_wrong"]
+    assert not any(p.evidence == first and p.covered for p in doubted.points)
+    assert any(p.evidence == first and p.covered for p in trusted.points)
+    assert doubted.score < trusted.score - 10, (trusted.score, doubted.score)
+    # A sentence the judge is unsure about keeps part of its credit.
+    unsure = grader.grade(record, answers["good"], judge=_ScriptedJudge({first: 0.25}))
+    assert doubted.score < unsure.score < trusted.score
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("record", "answers"), FIXED, ids=["en", "uk"])
+def test_default_mode_with_the_local_judge_keeps_the_order(grader, record, answers):
+    """Default mode (the bundled model as judge) on the small fixed set: good > partial > wrong, bluff."""
+    from tutor.judge import judge_for
+    from tutor.llm import get_llm
+
+    judge = judge_for(get_llm("local"))
+    results = {kind: grader.grade(record, text, judge=judge) for kind, text in answers.items()}
+    s = {kind: r.score for kind, r in results.items()}
+    assert all(r.mode.startswith("local") for r in results.values()), {k: r.mode for k, r in results.items()}
+    assert s["good"] > s["partial"] > max(s["wrong"], s["bluff"]), s
+    assert s["wrong"] < 40, s

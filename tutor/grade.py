@@ -10,10 +10,12 @@
 4. Contradictions: every sentence of the answer is aligned with the reference's points and
    sentences it is about; the no-model checks of tutor.claims (flips of opposite pairs, negation,
    formula and number mismatches) decide whether it says the opposite. A model judge
-   (tutor.judge), when there is one, adds p(contradicted) per sentence. A contradicted point counts
-   as worse than a missed one; an answer whose claims are contradicted lands in the "wrong" band.
-5. The score is the mean coverage, damped when the whole answer is off the record's topic and when
-   it carries no specifics of the reference (a bluff of topic words).
+   (tutor.judge), when there is one, gives p(contradicted) per sentence first: a sentence it doubts
+   covers less (nothing when it is sure) and costs in proportion. A contradicted point counts as
+   worse than a missed one; an answer whose claims are contradicted lands in the "wrong" band.
+5. The score is the mean coverage, plus a share of what the answer says that the reference backs,
+   damped when the whole answer is off the record's topic and when it carries no specifics of the
+   reference (a bluff of topic words).
 
 Wording (feedback, follow-up) is tutor.wording's; a model may rephrase the follow-up only.
 """
@@ -83,6 +85,7 @@ class GradeResult:
     contradicted: list[Contradiction] = field(default_factory=list)
     mode: str = "none"  # the judge that took part: "none", "local:…", "api:…"
     coverage_score: int = 0  # the coverage core alone, before contradictions and the judge
+    factors: dict[str, float] = field(default_factory=dict)  # what the score is made of (bench, debugging)
 
     @property
     def band(self) -> str:
@@ -148,6 +151,14 @@ def _pair_ramped(sims: np.ndarray, row_langs: list[str], col_langs: list[str]) -
         mask = np.array([[_pair(r, c) == pair for c in col_langs] for r in row_langs], dtype=bool).reshape(sims.shape)
         out = np.where(mask, _ramp(sims, lo, hi), out)
     return out
+
+
+def _specificity(ref_sims: np.ndarray, question_sims: np.ndarray, pair: str) -> float:
+    """How much of what the answer says is the reference's, not the question's: per sentence its best
+    cosine to a reference unit minus (a share of) its cosine to the question, averaged, as a factor
+    spec_min..1."""
+    spec = float(np.mean(ref_sims.max(axis=1) - G.spec_question_weight * question_sims))
+    return G.spec_min + (1 - G.spec_min) * float(_ramp(spec, *G.spec_ramp[pair]))
 
 
 class Grader:
@@ -245,27 +256,26 @@ class Grader:
         sims = pvecs @ uvecs.T  # points × units
 
         # Coverage: the best unit per point, each similarity judged on its own language pair's ramp.
-        emb_cov = _pair_ramped(sims, plangs, unit_langs)
-        best = emb_cov.argmax(axis=1)
-        emb_best = emb_cov.max(axis=1)
-        best_sim = sims[np.arange(len(points)), best]
-
-        answer_stems = stems(answer)
-        overlaps = []
-        for p in points:
-            ps = stems(p)
-            overlaps.append(len(ps & answer_stems) / len(ps) if ps else 0.0)
-        overlaps = np.array(overlaps)
-        ovl_cov = _ramp(overlaps, *G.overlap_ramp)
+        emb_raw = _pair_ramped(sims, plangs, unit_langs)
         same = np.array([pl == answer_lang for pl in plangs])
-        # Same language: the stronger signal decides, the weaker adds a little (soft max). Across
-        # languages term overlap is near zero by construction, so the embedding decides alone.
-        coverage = np.where(same, np.maximum(emb_best, ovl_cov) * 0.8 + np.minimum(emb_best, ovl_cov) * 0.2,
-                            np.maximum(emb_best, ovl_cov))
+        coverage_raw = self._coverage(emb_raw, points, sentences, np.ones(len(sentences)), same)[0]
 
         topic_pair = "same" if all(same) else "cross"
         topic = float(_unit(pvecs.mean(0)) @ _unit(svecs.mean(0)))
         gate = float(_ramp(topic, *G.topic_gate[topic_pair]))
+
+        # The judge first: a sentence it finds contradicting the reference covers nothing.
+        mode = "none"
+        probs = None
+        if judge is not None and gate > 0:
+            probs = judge.contradiction(record.question, record.answer or "\n".join(points), sentences) or None
+            if probs:
+                mode = judge.name
+        trust = self._trust(probs, slangs, len(sentences))
+        unit_trust = np.concatenate([trust, np.minimum(trust[:-1], trust[1:])]) if len(sentences) > 1 else trust
+        emb_cov = emb_raw * unit_trust[None, :]
+        coverage, best, overlaps = self._coverage(emb_cov, points, sentences, trust, same)
+        best_sim = sims[np.arange(len(points)), best]
 
         results = [
             PointResult(p, float(c), float(s), float(o), unit_text[int(b)])
@@ -275,29 +285,26 @@ class Grader:
         refs, rvecs, rlangs = self._references(record, points, pvecs, plangs)
         qvec = self._centered([record.question], persist=True)[0][0]
         ref_sims = svecs @ rvecs.T  # sentences × reference units: specificity, the rules and support
-        spec = float(np.mean(ref_sims.max(axis=1) - svecs @ qvec))
-        specificity = G.spec_min + (1 - G.spec_min) * float(_ramp(spec, *G.spec_ramp[topic_pair]))
+        specificity = _specificity(ref_sims, svecs @ qvec, topic_pair)
         contradictions = self._contradictions(points, refs, rvecs, rlangs, sentences, ref_sims, slangs, results,
                                               emb_cov[:, : len(sentences)])
-        mode = "none"
-        judge_factor = 1.0
-        probs = None
-        if judge is not None and gate > 0:
-            probs = judge.contradiction(record.question, record.answer or "\n".join(points), sentences)
-            if probs:
-                mode = judge.name
-                judge_factor = self._judge(probs, answer_lang, points, pvecs, sentences, svecs, slangs, plangs,
-                                           results, contradictions)
-        support = self._support(ref_sims, slangs, rlangs, sentences, contradictions, probs)
+        if probs:
+            self._judge_points(probs, points, pvecs, sentences, svecs, slangs, plangs, results, contradictions)
+        backed = _pair_ramped(ref_sims, slangs, rlangs).max(axis=1)  # per sentence: the reference says it
+        support = self._support(backed, sentences, contradictions, trust)
+        # What the judge finds wrong costs like a contradicted point, in proportion to its doubt and to how
+        # much the sentence is about the reference at all (an aside the reference lacks costs nothing).
+        judged_wrong = float(np.sum((1.0 - trust) * backed)) if probs else 0.0
 
-        coverage_core = float(coverage.mean()) * gate
+        coverage_core = float(coverage_raw.mean()) * gate
         kept = sum(r.coverage for r in results if not r.contradicted_by)
         n_contra = sum(1 for r in results if r.contradicted_by)
-        core = max(0.0, kept - G.contradiction_cost * n_contra) / len(points)
+        core = covered_share = max(0.0, kept - G.contradiction_cost * n_contra
+                                   - G.judge_cost * judged_wrong) / len(points)
         # What the answer says that the reference says (precision) fills part of what it leaves out: a
         # short correct answer is worth more than its share of the rubric, a long wrong one is not.
         core += G.support_weight * support * (1.0 - core)
-        raw = core * gate * judge_factor * specificity
+        raw = core * gate * specificity * self._answer_doubt(probs, answer_lang)
         score = int(round(100 * raw))
         if contradictions:
             score = min(score, G.contradicted_cap)
@@ -309,7 +316,10 @@ class Grader:
         follow = rule_follow_up(lang, results if gate > 0.5 else [
             PointResult(r.text, 0.0, r.similarity, r.overlap) for r in results], related, contradictions)
         return GradeResult(record.id, score, covered, missed, feedback, follow, lang, results, topic,
-                           contradicted=contradictions, mode=mode, coverage_score=int(round(100 * coverage_core)))
+                           contradicted=contradictions, mode=mode, coverage_score=int(round(100 * coverage_core)),
+                           factors={"covered": round(covered_share, 3), "core": round(core, 3), "support": round(support, 3), "gate": round(gate, 3),
+                                    "specificity": round(specificity, 3),
+                                    "judged_wrong": round(judged_wrong, 3)})
 
     def _references(self, record, points, pvecs, plangs):
         """The reference units: the rubric points, then the reference answer's other sentences."""
@@ -356,23 +366,52 @@ class Grader:
             results[p].rule = c.rule
         return [found[p] for p in sorted(found)]
 
-    def _support(self, sims, slangs, rlangs, sentences, contradictions, probs) -> float:
-        """The share of the answer's sentences the reference backs: each sentence's best centered cosine
-        to a reference unit on its language pair's ramp, 0 for a sentence found contradicting it, and
-        scaled by the judge's 1 - p(contradicted) when a judge ran."""
-        backed = _pair_ramped(sims, slangs, rlangs).max(axis=1)
+    def _support(self, backed, sentences, contradictions, trust) -> float:
+        """The share of the answer's sentences the reference backs (backed: each sentence's best centered
+        cosine to a reference unit on its language pair's ramp): 0 for a sentence found contradicting
+        it, scaled by the judge's trust in the sentence when a judge ran."""
         said = {c.said for c in contradictions}
-        backed = np.array([0.0 if s in said else b for s, b in zip(sentences, backed, strict=True)])
-        if probs:
-            backed *= 1.0 - np.clip(np.asarray(probs[: len(sentences)], dtype=np.float64), 0.0, 1.0)
+        backed = np.array([0.0 if s in said else b for s, b in zip(sentences, backed, strict=True)]) * trust
         return float(backed.mean()) if len(backed) else 0.0
 
-    def _judge(self, probs, answer_lang, points, pvecs, sentences, svecs, slangs, plangs, results,
-               contradictions) -> float:
-        """Fold the judge's p(contradicted) into the grade: a factor for the score, plus confident points."""
+    def _trust(self, probs, slangs, n: int) -> np.ndarray:
+        """Per sentence, 1 - how sure the judge is that it contradicts the reference, on the ramp of the
+        sentence's language (a correct Ukrainian sentence gets a higher p than an English one)."""
+        if not probs:
+            return np.ones(n)
+        p = np.clip(np.asarray(probs[:n], dtype=np.float64), 0.0, 1.0)
+        ramps = [G.judge_trust_ramp.get(lang, G.judge_trust_ramp["en"]) for lang in slangs[:len(p)]]
+        return np.array([1.0 - float(_ramp(x, lo, hi)) for x, (lo, hi) in zip(p, ramps, strict=True)])
+
+    def _coverage(self, emb_cov, points, sentences, trust, same):
+        """Per point: coverage (embedding and term overlap), the index of the best unit, the overlap.
+        Term overlap counts the stems of the sentences the judge trusts."""
+        best = emb_cov.argmax(axis=1)
+        emb_best = emb_cov.max(axis=1)
+        answer_stems = set().union(*(stems(s) for s, t in zip(sentences, trust, strict=True) if t >= 0.5))
+        overlaps = []
+        for p in points:
+            ps = stems(p)
+            overlaps.append(len(ps & answer_stems) / len(ps) if ps else 0.0)
+        overlaps = np.array(overlaps)
+        ovl_cov = _ramp(overlaps, *G.overlap_ramp)
+        # Same language: the stronger signal decides, the weaker adds a little (soft max). Across
+        # languages term overlap is near zero by construction, so the embedding decides alone.
+        coverage = np.where(same, np.maximum(emb_best, ovl_cov) * 0.8 + np.minimum(emb_best, ovl_cov) * 0.2,
+                            np.maximum(emb_best, ovl_cov))
+        return coverage, best, overlaps
+
+    def _answer_doubt(self, probs, answer_lang: str) -> float:
+        """A factor for the whole answer: its mean p(contradicted) above what correct answers in its
+        language reach scales the score down by judge_slope per unit, to judge_floor at most."""
+        if not probs or not G.judge_slope:
+            return 1.0
         level = G.judge_level.get(answer_lang, G.judge_level["en"])
-        mean_p = float(np.mean(probs))
-        factor = max(G.judge_floor, 1.0 - G.judge_slope * max(0.0, mean_p - level))
+        return max(G.judge_floor, 1.0 - G.judge_slope * max(0.0, float(np.mean(probs)) - level))
+
+    def _judge_points(self, probs, points, pvecs, sentences, svecs, slangs, plangs, results,
+                      contradictions) -> None:
+        """A sentence the judge is near-sure of marks the point it is about contradicted (for feedback)."""
         sims = svecs @ pvecs.T
         taken = {r.text for r in results if r.contradicted_by}
         for i, p in enumerate(probs):
@@ -385,7 +424,6 @@ class Grader:
             results[j].rule = "judge"
             taken.add(points[j])
             contradictions.append(Contradiction(points[j], sentences[i], "judge", f"p={p:.2f}"))
-        return factor
 
 
 def reference_sentences(record: Record) -> list[str]:

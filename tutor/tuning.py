@@ -100,18 +100,37 @@ class Grading:
     contradiction_cost: float = 1.0  # a contradicted point costs this many points' worth on top of its own
     contradicted_cap: int = 35  # an answer with a contradicted point scores at most this ("wrong" band)
     # Specificity: per sentence, its best centered cosine to the reference's points and sentences minus
-    # its cosine to the question, averaged. A bluff restates the question in topic words (≈0.19 on the
-    # dev set); real answers say what the reference says (good ≈0.38, partial ≈0.32, other language
-    # ≈0.30). The score is scaled by spec_min at or below the ramp's low end, fully kept at its high end.
+    # half its cosine to the question, averaged. A bluff restates the question in topic words; real
+    # answers say what the reference says, and a short correct one says it closely (dev set, mean best
+    # cosine per sentence: partial 0.63, good 0.54, bluff 0.38; partial above bluff for 42 of 44
+    # questions, 14 of 16 held out). Subtracting the whole question cosine (the first version) cut
+    # short correct answers that name the question's terms: partial ≥ bluff 0.818 → 0.909 on the dev
+    # set with half, 0.875 held out either way, ordered in no-model mode 0.182 → 0.318. Across
+    # languages the measure sits ~0.10 lower (good answers vs the same answers in the other language).
+    # The score is scaled by spec_min at or below the ramp's low end, fully kept at its high end.
     spec_ramp: Mapping[str, tuple[float, float]] = field(
-        default_factory=lambda: MappingProxyType({"same": (0.05, 0.35), "cross": (-0.03, 0.27)}))
+        default_factory=lambda: MappingProxyType({"same": (0.20, 0.45), "cross": (0.10, 0.35)}))
     spec_min: float = 0.4
-    # Model judge: p(contradicted) per sentence; the answer's mean above the level a correct answer has
-    # (by the answer's language: Ukrainian text runs higher, MODELS.md) reduces the score by judge_slope
-    # per unit, to judge_floor at most. Dev set, local 1.5B model: mean p good 0.07 (en) / 0.13 (uk),
-    # wrong 0.29.
-    judge_level: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({"en": 0.08, "uk": 0.12}))
-    judge_slope: float = 4.0
+    spec_question_weight: float = 0.5
+    # Model judge: p(contradicted) per sentence (dev + held-out answers, local 1.5B model, per sentence:
+    # correct 0.08 en / 0.13 uk, partial 0.03, bluff 0.04, wrong 0.23 en / 0.27 uk; a wrong answer's
+    # mean is above the partial answer's for 60 of 60 questions, above the good one's for 53). Per
+    # sentence, on the ramp of its language: at or below lo the sentence is trusted, at or above hi it
+    # covers no point and costs judge_cost points' worth, scaled by how much it is about the reference
+    # (so a wrong claim no longer counts as covering the point it gets wrong, and an aside costs little).
+    # Chosen on the dev set with the judge's replies cached; ordered, good ≥ partial and partial ≥ wrong
+    # trade against each other (a stronger penalty pushes wrong answers under partial ones, and good
+    # answers with one falsely flagged sentence under them too). As set: ordered 0.636 dev / 0.375 held
+    # out, good > bluff 1.0 / 0.875, good > wrong 0.977 / 0.938. The first version scaled the whole
+    # score by the answer's mean p above a per-language level (slope 4): 0.591 / 0.438 with good > bluff
+    # 0.955; both together: 0.568 / 0.438. Tried and left out: discounting negated sentences (the
+    # judge's p is ~2× higher on them, right or wrong) and capping how many points one sentence can
+    # cover by its length: neither moved the order.
+    judge_trust_ramp: Mapping[str, tuple[float, float]] = field(
+        default_factory=lambda: MappingProxyType({"en": (0.10, 0.40), "uk": (0.15, 0.45)}))
+    judge_cost: float = 0.5
+    judge_level: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({"en": 0.12, "uk": 0.17}))
+    judge_slope: float = 0.0
     judge_floor: float = 0.2
     # A single sentence the judge is this sure of, aligned with a point, marks that point contradicted
     # (correct sentences reach 0.83 on the dev set, so only near-certain ones count).
