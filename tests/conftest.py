@@ -184,12 +184,16 @@ class FakeLLM:
     `replies` come back in order from complete() and stream() (the last one repeats); a reply that
     is an Exception is raised instead. `condensed`, when given, is what complete() returns (the
     follow-up condensing call) while stream() gives the replies. fail=True makes every call fail with
-    LLMError (a stream after its first piece, as a server that dies mid-answer). Calls are recorded.
+    LLMError (a stream after its first piece, as a server that dies mid-answer). A stream ends with
+    tutor.llm.Finish(finish), as the real backends' do ("length": cut at the token limit). Calls and
+    how many pieces each stream handed out (`streamed`) are recorded.
     """
 
-    def __init__(self, replies=("",), *, condensed: str | None = None, fail: bool = False, name: str = "fake"):
+    def __init__(self, replies=("",), *, condensed: str | None = None, fail: bool = False, name: str = "fake",
+                 finish: str = "stop"):
         self.replies = [replies] if isinstance(replies, str | Exception) else list(replies)
-        self.condensed, self.fail, self.name = condensed, fail, name
+        self.condensed, self.fail, self.name, self.finish = condensed, fail, name, finish
+        self.streamed: list[int] = []
         self.calls: list[tuple] = []
 
     def _next(self):
@@ -213,6 +217,11 @@ class FakeLLM:
         if self.fail:
             yield "Partial "
             raise LLMError("server gone")
+        from tutor.llm import Finish
+
         reply = self._next()
+        self.streamed.append(0)
         for i in range(0, len(reply), 4):
+            self.streamed[-1] += 1
             yield reply[i : i + 4]
+        yield Finish(self.finish)

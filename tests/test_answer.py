@@ -354,3 +354,54 @@ def test_an_llm_turn_keeps_the_messages_the_model_saw():
     extractive = Conversation(FixedRetriever(_bank_hits()), None).ask("What is overfitting?")
     assert extractive.messages == [] and extractive.nearest == []
     assert turn_for("What is overfitting?", extractive).messages[-1]["content"] == extractive.text
+
+
+# -- degenerate output: loops and replies cut at the token limit ----------------------------------
+
+def _a_sentence_from_the_sources(retriever, question: str) -> str:
+    hits = retriever.search(question)
+    first = next(h for h in hits if not h.duplicate_of).record
+    return " ".join(answer_excerpt(first).replace("-", " ").replace("\n", " ").split()[:14]).rstrip(".") + " [1]."
+
+
+@pytest.mark.slow
+def test_a_looping_model_is_stopped_and_the_copies_left_out(retriever):
+    from tutor.repetition import words
+
+    question = "What is the difference between bagging and boosting?"
+    sentence = _a_sentence_from_the_sources(retriever, question)
+    llm = fake_llm(" ".join([sentence] * 6))
+    items = list(stream_answer(question, retriever=retriever, llm=llm))
+    final = items[-1]
+    assert final.mode == "llm"
+    assert len(final.sentences) == 1 and words(final.text) == words(sentence), final.text
+    assert "".join(items[:-1]) == final.text
+    # the model was stopped: it handed out about one copy's worth of pieces, not six
+    assert llm.streamed[-1] < 2 * (len(sentence) // 4 + 2)
+    # the history keeps the reply without the copies (the next turn's prompt)
+    assert words(final.messages[-1]["content"]) == words(sentence)
+
+
+@pytest.mark.slow
+def test_a_reply_cut_at_the_token_limit_ends_at_its_last_complete_sentence(retriever):
+    question = "What is the difference between bagging and boosting?"
+    sentence = _a_sentence_from_the_sources(retriever, question)
+    llm = fake_llm(f"{sentence} And boosting, on the other hand, fits each new", finish="length")
+    final = answer(question, retriever=retriever, llm=llm)
+    assert final.mode == "llm" and "on the other hand" not in final.text
+    assert len(final.sentences) == 1 and final.text.rstrip().endswith("]")
+    # the same words ending the reply normally are kept
+    kept = answer(question, retriever=retriever, llm=fake_llm(f"{sentence} And boosting fits each new"))
+    assert "boosting fits each new" in kept.text
+
+
+@pytest.mark.slow
+def test_local_model_does_not_loop_on_a_question_that_looped_before(retriever, qwen15):
+    from tutor.citations import ends_sentence
+    from tutor.repetition import words
+
+    result = answer("What is the difference between bagging and boosting?", retriever=retriever, llm=qwen15)
+    assert result.mode == "llm" and result.grounded
+    said = [tuple(words(s.text)) for s in result.sentences if len(words(s.text)) >= 4]
+    assert len(said) == len(set(said)), result.text
+    assert ends_sentence(result.text), result.text

@@ -11,7 +11,7 @@ import pytest
 from conftest import ROOT
 
 from tutor.config import get_settings
-from tutor.llm import ApiLLM, LLMError, get_llm, with_system
+from tutor.llm import ApiLLM, Finish, LLMError, get_llm, with_system
 from tutor.models import MODELS, ModelError, ModelSpec, _assemble, local_model_name, model_path
 
 sys.path.append(str(ROOT / "bench"))  # appended: bench/ingest.py must not shadow the ingest package
@@ -51,6 +51,15 @@ def test_local_model_loads_on_first_use_only():
     assert not llm.loaded  # constructing it loads nothing
     api = ApiLLM("http://127.0.0.1:9/v1", "m", timeout=1)
     assert api.loaded  # nothing to load
+
+
+@pytest.mark.slow
+def test_local_stream_ends_with_why_it_stopped():
+    from tutor.llm import LocalLLM
+
+    llm = LocalLLM("smollm2", get_settings(threads=2))
+    short = list(llm.stream(HELLO, max_tokens=3, temperature=0.0))
+    assert isinstance(short[-1], Finish) and short[-1].reason == "length" and "".join(short).strip()
 
 
 def test_json_reply_cut_off_is_an_error():
@@ -118,6 +127,10 @@ def test_api_reply_and_stream(server):
     assert llm.complete(HELLO, max_tokens=16, temperature=0.0).strip()
     pieces = list(llm.stream(HELLO, max_tokens=16, temperature=0.0))
     assert len(pieces) > 1 and "".join(pieces).strip()
+    # the stream ends by saying why it stopped; 3 tokens cannot finish a greeting
+    assert isinstance(pieces[-1], Finish) and pieces[-1].reason in ("stop", "length")
+    short = list(llm.stream(HELLO, max_tokens=3, temperature=0.0))
+    assert isinstance(short[-1], Finish) and short[-1].reason == "length"
 
 
 def test_api_key_never_shown(caplog):

@@ -18,8 +18,9 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from tutor.citations import UNSUPPORTED, Attributor, CitingStream, Sentence, SourceText
-from tutor.llm import ChatLLM, LLMError
+from tutor.citations import UNSUPPORTED, Attributor, CitingStream, Sentence, SourceText, ends_sentence
+from tutor.llm import ChatLLM, Finish, LLMError
+from tutor.repetition import RepetitionGuard
 from tutor.text import detect_lang
 from tutor.tuning import ANSWERING
 
@@ -365,13 +366,36 @@ def stream_answer(
     messages = [{"role": "system", "content": SYSTEM_PROMPT}, *history_messages(history),
                 {"role": "user", "content": user}]
     citer = CitingStream(Attributor([s for s, _ in sources], _query_embedder(retriever)), len(sources))
+    guard = RepetitionGuard()
     raw = ""
+    finish = None
     try:
-        for piece in use_llm.stream(messages, max_tokens=MAX_TOKENS, temperature=0.2):
-            raw += piece
-            shown = citer.feed(piece)
+        pieces = use_llm.stream(messages, max_tokens=MAX_TOKENS, temperature=0.2)
+        try:
+            for piece in pieces:
+                if isinstance(piece, Finish):
+                    finish = piece.reason
+                    continue
+                passed = guard.feed(piece)
+                raw += passed  # what the model said, less any copy the guard left out
+                shown = citer.feed(passed)
+                if shown:
+                    yield shown
+                if guard.stopped:
+                    break  # the model is repeating itself: stop it, the copy is already left out
+        finally:
+            close = getattr(pieces, "close", None)
+            if close:
+                close()
+        held = guard.finish()
+        raw += held
+        if held:
+            shown = citer.feed(held)
             if shown:
                 yield shown
+        if (finish == "length" or guard.stopped) and not ends_sentence(citer.raw):
+            # Cut at the token limit or stopped in a loop: the reply ends at its last complete sentence.
+            citer.discard()
         tail = citer.finish()
         if tail:
             yield tail

@@ -178,6 +178,12 @@ def _is_abbreviation(raw: str, end: int) -> bool:
     return token.isdigit() and raw[line_start:end].strip() == word.group(0)
 
 
+def ends_sentence(raw: str) -> bool:
+    """Whether streamed text ends at the end of a sentence (. ! ? …, citation markers after it allowed)."""
+    text = strip_citations(raw).rstrip()
+    return not text or text[-1] in ".!?…"
+
+
 def split_sentence(raw: str, final: bool = False) -> tuple[str, str] | None:
     """(first complete sentence, rest) of streamed text, or None while it may still grow.
 
@@ -271,6 +277,12 @@ class CitingStream:
             out += safe[self.shown:]
             self.shown = len(safe)
         return self._emit(out)
+
+    def discard(self) -> None:
+        """Leave out the unfinished sentence (a reply cut at the token limit): it is not in `text`."""
+        if self.shown:
+            self.text = self.text[: len(self.text) - self.shown]
+        self.raw, self.shown = "", 0
 
     def finish(self) -> str:
         out = ""

@@ -304,7 +304,7 @@ class Grader:
         # What the answer says that the reference says (precision) fills part of what it leaves out: a
         # short correct answer is worth more than its share of the rubric, a long wrong one is not.
         core += G.support_weight * support * (1.0 - core)
-        raw = core * gate * specificity * self._answer_doubt(probs, answer_lang)
+        raw = core * gate * specificity
         score = int(round(100 * raw))
         if contradictions:
             score = min(score, G.contradicted_cap)
@@ -400,14 +400,6 @@ class Grader:
         coverage = np.where(same, np.maximum(emb_best, ovl_cov) * 0.8 + np.minimum(emb_best, ovl_cov) * 0.2,
                             np.maximum(emb_best, ovl_cov))
         return coverage, best, overlaps
-
-    def _answer_doubt(self, probs, answer_lang: str) -> float:
-        """A factor for the whole answer: its mean p(contradicted) above what correct answers in its
-        language reach scales the score down by judge_slope per unit, to judge_floor at most."""
-        if not probs or not G.judge_slope:
-            return 1.0
-        level = G.judge_level.get(answer_lang, G.judge_level["en"])
-        return max(G.judge_floor, 1.0 - G.judge_slope * max(0.0, float(np.mean(probs)) - level))
 
     def _judge_points(self, probs, points, pvecs, sentences, svecs, slangs, plangs, results,
                       contradictions) -> None:

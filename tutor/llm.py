@@ -28,6 +28,18 @@ class LLMError(RuntimeError):
     """The backend failed (not loaded, server gone, timeout, bad reply). Callers fall back."""
 
 
+class Finish(str):
+    """The last piece of a stream: empty text that says why the model stopped ("stop", "length", …).
+    A str, so code that only joins the pieces needs no change."""
+
+    reason: str | None
+
+    def __new__(cls, reason: str | None):
+        piece = super().__new__(cls, "")
+        piece.reason = reason
+        return piece
+
+
 class ChatLLM:
     """What every backend offers. A backend implements stream() and _reply(); a stand-in (tests' fakes)
     needs only `name`, stream() and complete()."""
@@ -40,7 +52,7 @@ class ChatLLM:
         return True
 
     def stream(self, messages: list[dict], *, max_tokens: int = 512, temperature: float = 0.2) -> Iterator[str]:
-        """Yield the reply's text pieces as they arrive. messages: [{"role", "content"}, ...]."""
+        """Yield the reply's text pieces as they arrive, then a Finish. messages: [{"role", "content"}, ...]."""
         raise NotImplementedError
 
     def complete(
@@ -184,10 +196,14 @@ class LocalLLM(ChatLLM):
                 chunks = llama.create_chat_completion(
                     messages=with_system(messages), max_tokens=max_tokens, temperature=temperature, stream=True
                 )
+                reason = None
                 for chunk in chunks:
-                    piece = chunk["choices"][0].get("delta", {}).get("content")
+                    choice = chunk["choices"][0]
+                    reason = choice.get("finish_reason") or reason
+                    piece = choice.get("delta", {}).get("content")
                     if piece:
                         yield piece
+                yield Finish(reason)
             except LLMError:
                 raise
             except Exception as exc:
@@ -271,12 +287,15 @@ class ApiLLM(ChatLLM):
                 stream=True,
             )
             with chunks:
+                reason = None
                 for chunk in chunks:
                     if not chunk.choices:
                         continue
+                    reason = chunk.choices[0].finish_reason or reason
                     piece = chunk.choices[0].delta.content
                     if piece:
                         yield piece
+                yield Finish(reason)
         except self._openai.OpenAIError as exc:
             raise self._error(exc) from None
         except Exception as exc:  # httpx errors mid-stream, broken JSON
