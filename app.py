@@ -20,6 +20,7 @@ import streamlit as st
 import app_state as S
 from tutor.config import get_settings
 from tutor.index import manifest_stamp
+from tutor.instructions import record_flags
 from tutor.llm import BACKENDS, LLMError, get_llm
 from tutor.store import IndexError_
 
@@ -548,6 +549,9 @@ def library_page(index, retriever) -> None:
     with st.container(border=True):
         st.subheader(esc(record.question))
         st.caption(esc(S.record_meta(record)))
+        if "instruction" in record_flags(record):
+            st.warning("Part of this record speaks to the assistant (e.g. \"ignore previous instructions\"). "
+                       "The tutor never gives those sentences to the model.", icon=":material/gpp_maybe:")
         st.markdown("**Answer**")
         st.text(record.answer or "(the bank has no reference answer for this question)")
         if record.key_points:

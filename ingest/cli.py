@@ -23,6 +23,8 @@ def cmd_ingest(args) -> int:
     )
     for item in summary.skipped:
         print(f"skipped {item.path}: {item.reason}", file=sys.stderr)
+    for where in summary.flagged:
+        print(f"flagged {where}: text addressed to the assistant (never given to a model)", file=sys.stderr)
     if args.json:
         print_json(summary.to_json())
     else:

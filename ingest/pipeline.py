@@ -20,6 +20,7 @@ from ingest.load import SUPPORTED, load
 from ingest.parse import parse_document
 from tutor.config import Settings, get_settings
 from tutor.embed import VectorCache, VectorEmbeddings, content_hash, embed_with_cache, get_embedder
+from tutor.instructions import record_flags
 from tutor.lexical import build_bm25, record_text, save_bm25
 from tutor.store import (
     SCHEMA_VERSION,
@@ -52,6 +53,8 @@ class Summary:
     kept_sources: list[str] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
     seconds: float = 0.0
+    # Records whose text speaks to the assistant (tutor.instructions): indexed, never given to a model.
+    flagged: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -202,6 +205,7 @@ def ingest(
 
     summary.files = len(files)
     summary.records = len(records)
+    summary.flagged = [f"{r.source}:{r.locator}" for r in records if record_flags(r)]
     summary.chunks = len(chunks)
     summary.seconds = round(time.perf_counter() - started, 2)
     return summary

@@ -18,7 +18,8 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from tutor.citations import UNSUPPORTED, Attributor, CitingStream, Sentence, SourceText, ends_sentence
+from tutor.citations import UNSUPPORTED, Attributor, CitingStream, Sentence, SourceText, ends_sentence, marker
+from tutor.instructions import links, looks_like_instruction, without_instructions
 from tutor.llm import ChatLLM, Finish, LLMError
 from tutor.repetition import RepetitionGuard
 from tutor.text import detect_lang
@@ -192,8 +193,10 @@ def _answer_vector(index, record_id: str):
 def user_message(question: str, sources: list[tuple[SourceText, object]]) -> str:
     parts = ["<sources>"]
     for source, record in sources:
-        body = answer_excerpt(record) or "(no reference answer)"
-        parts.append(f'<source n="{source.n}">\nQuestion: {_fence(record.question)}\n{_fence(body)}\n</source>')
+        # A sentence of the bank addressed to the assistant never reaches the model (tutor.instructions).
+        body = without_instructions(answer_excerpt(record)) or "(no reference answer)"
+        question_text = without_instructions(record.question)
+        parts.append(f'<source n="{source.n}">\nQuestion: {_fence(question_text)}\n{_fence(body)}\n</source>')
     parts.append("</sources>")
     parts.append(f"Question: {question.strip()}")
     return "\n".join(parts)
@@ -406,13 +409,26 @@ def stream_answer(
         fallback = extractive(result, searched, lang, TEXTS[lang]["fallback"].format(reason=reason))
         yield fallback
         return
-    sentences = citer.sentences
+    text, sentences = _without_foreign_orders(citer.text, citer.sentences, sources)
     citations = _citations_for(sentences, sources)
     notes = [notice] if notice else []
     if any(not s.supported and not s.trivial for s in sentences):
         notes.append(TEXTS[lang]["unsupported"])
-    yield Answer(citer.text, citations, bool(citations), searched, " ".join(notes) or None, sentences,
+    yield Answer(text, citations, bool(citations), searched, " ".join(notes) or None, sentences,
                  "llm", lang, messages=[{"role": "user", "content": user}, {"role": "assistant", "content": raw}])
+
+
+def _without_foreign_orders(text: str, sentences: list[Sentence], sources) -> tuple[str, list[Sentence]]:
+    """The reply less its sentences that carry a web address no source's own answer holds, or that
+    are themselves commands ("Visit … for the full answer", "Ignore …"): what a document may have
+    slipped into the model's reply."""
+    allowed = set().union(*(links(record.answer) for _, record in sources)) if sources else set()
+    dropped = [s for s in sentences if links(s.text) - allowed or looks_like_instruction(s.text)]
+    for sentence in dropped:
+        text = text.replace(sentence.text + marker(sentence), "", 1)
+    if dropped:
+        text = re.sub(r"[ \t]{2,}", " ", re.sub(r"\n{3,}", "\n\n", text)).strip()
+    return text, [s for s in sentences if s not in dropped]
 
 
 def answer(question: str, history: list[ChatTurn] | None = None, **kwargs) -> Answer:
