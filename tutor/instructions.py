@@ -21,6 +21,8 @@ _PATTERNS = [
     r"(?:previous\s+|prior\s+|above\s+|earlier\s+|preceding\s+|system\s+|original\s+)*"
     r"(?:instructions?|prompts?|rules|directions|guidelines|messages?|context)\b"),
     r"\b(?:new|updated|real)\s+instructions?\s*:",
+    (r"(?:^|(?<=[.!?]\s))\s*(?:please\s+)?(?:ignore|disregard|forget)\s+(?:the\s+|this\s+|that\s+|all\s+|any\s+)?"
+     r"(?:question|user|request|above|previous|prior|preceding|following|text|document|context|message|everything)\b"),
     (r"\byou\s+(?:are\s+now\s+(?:a|an|the|my|in)\s+(?:new\s+|different\s+|unrestricted\s+)?"
     r"(?:assistant|ai|bot|chatbot|model|mode|persona|character|dan)\b|have\s+been\s+reprogrammed)"),
     r"\b(?:from\s+now\s+on|henceforth),?\s+(?:you|the\s+assistant)\b",
