@@ -374,7 +374,7 @@ def test_a_looping_model_is_stopped_and_the_copies_left_out(retriever):
     llm = fake_llm(" ".join([sentence] * 6))
     items = list(stream_answer(question, retriever=retriever, llm=llm))
     final = items[-1]
-    assert final.mode == "llm"
+    assert final.mode == "llm" and final.stopped == "repetition"
     assert len(final.sentences) == 1 and words(final.text) == words(sentence), final.text
     assert "".join(items[:-1]) == final.text
     # the model was stopped: it handed out about one copy's worth of pieces, not six
@@ -389,7 +389,7 @@ def test_a_reply_cut_at_the_token_limit_ends_at_its_last_complete_sentence(retri
     sentence = _a_sentence_from_the_sources(retriever, question)
     llm = fake_llm(f"{sentence} And boosting, on the other hand, fits each new", finish="length")
     final = answer(question, retriever=retriever, llm=llm)
-    assert final.mode == "llm" and "on the other hand" not in final.text
+    assert final.mode == "llm" and final.stopped == "length" and "on the other hand" not in final.text
     assert len(final.sentences) == 1 and final.text.rstrip().endswith("]")
     # the same words ending the reply normally are kept
     kept = answer(question, retriever=retriever, llm=fake_llm(f"{sentence} And boosting fits each new"))

@@ -102,6 +102,7 @@ class Answer:
     mode: str = "extractive"  # "llm" | "extractive" | "refused"
     lang: str = "en"
     nearest: list[str] = field(default_factory=list)  # a refusal's nearest questions the bank does cover
+    stopped: str | None = None  # why a model's reply was cut short: "repetition", "length" or None
     # This turn as the model saw it (user and assistant messages), for the next turn's prompt; empty
     # when no model answered (ChatTurn then keeps the question and the reply text).
     messages: list[dict] = field(default_factory=list, repr=False)
@@ -414,8 +415,10 @@ def stream_answer(
     notes = [notice] if notice else []
     if any(not s.supported and not s.trivial for s in sentences):
         notes.append(TEXTS[lang]["unsupported"])
+    stopped = "repetition" if guard.stopped else "length" if finish == "length" else None
     yield Answer(text, citations, bool(citations), searched, " ".join(notes) or None, sentences,
-                 "llm", lang, messages=[{"role": "user", "content": user}, {"role": "assistant", "content": raw}])
+                 "llm", lang, stopped=stopped,
+                 messages=[{"role": "user", "content": user}, {"role": "assistant", "content": raw}])
 
 
 def _without_foreign_orders(text: str, sentences: list[Sentence], sources) -> tuple[str, list[Sentence]]:

@@ -18,6 +18,8 @@ import threading
 import time
 from collections.abc import Iterator
 
+from tutor.tuning import ANSWERING
+
 BACKENDS = ("local", "api", "none")
 N_CTX = 4096
 DEFAULT_SYSTEM = "You are a concise, accurate tutor for machine-learning interviews."
@@ -194,7 +196,8 @@ class LocalLLM(ChatLLM):
         with self._gen_lock:
             try:
                 chunks = llama.create_chat_completion(
-                    messages=with_system(messages), max_tokens=max_tokens, temperature=temperature, stream=True
+                    messages=with_system(messages), max_tokens=max_tokens, temperature=temperature, stream=True,
+                    repeat_penalty=ANSWERING.repeat_penalty,
                 )
                 reason = None
                 for chunk in chunks:
