@@ -264,7 +264,7 @@ class Grader:
         topic = float(_unit(pvecs.mean(0)) @ _unit(svecs.mean(0)))
         gate = float(_ramp(topic, *G.topic_gate[topic_pair]))
 
-        # The judge first: a sentence it finds contradicting the reference covers nothing.
+        # The judge first: a sentence it doubts covers less of the rubric (nothing when it is sure).
         mode = "none"
         probs = None
         if judge is not None and gate > 0:
@@ -292,8 +292,9 @@ class Grader:
             self._judge_points(probs, points, pvecs, sentences, svecs, slangs, plangs, results, contradictions)
         backed = _pair_ramped(ref_sims, slangs, rlangs).max(axis=1)  # per sentence: the reference says it
         support = self._support(backed, sentences, contradictions, trust)
-        # What the judge finds wrong costs like a contradicted point, in proportion to its doubt and to how
-        # much the sentence is about the reference at all (an aside the reference lacks costs nothing).
+        # What the judge finds wrong costs (judge_cost points' worth at most), in proportion to its doubt
+        # and to how much the sentence is about the reference at all (an aside the reference lacks costs
+        # nothing).
         judged_wrong = float(np.sum((1.0 - trust) * backed)) if probs else 0.0
 
         coverage_core = float(coverage_raw.mean()) * gate
@@ -317,9 +318,9 @@ class Grader:
             PointResult(r.text, 0.0, r.similarity, r.overlap) for r in results], related, contradictions)
         return GradeResult(record.id, score, covered, missed, feedback, follow, lang, results, topic,
                            contradicted=contradictions, mode=mode, coverage_score=int(round(100 * coverage_core)),
-                           factors={"covered": round(covered_share, 3), "core": round(core, 3), "support": round(support, 3), "gate": round(gate, 3),
-                                    "specificity": round(specificity, 3),
-                                    "judged_wrong": round(judged_wrong, 3)})
+                           factors={name: round(value, 3) for name, value in (
+                               ("covered", covered_share), ("core", core), ("support", support), ("gate", gate),
+                               ("specificity", specificity), ("judged_wrong", judged_wrong))})
 
     def _references(self, record, points, pvecs, plangs):
         """The reference units: the rubric points, then the reference answer's other sentences."""
