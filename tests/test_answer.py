@@ -483,3 +483,13 @@ def test_api_model_is_not_taken_over_by_an_imported_bank(injected_retriever, tmp
                                                                       "Який крок градієнтного спуску обрати?"])
     finally:
         llama_server.stop(proc)
+
+
+@pytest.mark.slow
+def test_a_small_bank_answers_its_own_questions_and_refuses_off_bank_ones(injected_retriever):
+    """Three records, one of them Ukrainian: centering must not erase a language with one record."""
+    for question, expected in [("Що таке learning rate?", "Що таке learning rate?"),
+                               ("What is a tensor?", "What is a tensor?")]:
+        result = injected_retriever.search(question)
+        assert not result.abstained and result[0].record.question == expected, (question, list(result))
+    assert injected_retriever.search(OFF_BANK).abstained

@@ -19,6 +19,24 @@ from tutor.embed import get_embedder, unit
 from tutor.groups import duplicate_roots
 from tutor.lexical import load_bm25
 from tutor.store import IndexError_, read_chunks, read_manifest, read_records
+from tutor.tuning import RETRIEVAL
+
+
+def lang_means(vecs: np.ndarray, langs: np.ndarray) -> dict[str, np.ndarray]:
+    """Per language, the mean of its rows: what centering subtracts. A language with fewer than
+    RETRIEVAL.min_lang_rows rows is pulled toward the mean of all rows, in proportion: in a bank with
+    one Ukrainian record the Ukrainian mean would be that record itself, and its own question,
+    centered, would match nothing."""
+    overall = vecs.mean(0) if len(vecs) else None
+    out = {}
+    for lang in set(langs.tolist()):
+        rows = vecs[langs == lang]
+        if len(rows) >= RETRIEVAL.min_lang_rows:
+            out[lang] = rows.mean(0)
+        else:
+            w = len(rows) / RETRIEVAL.min_lang_rows
+            out[lang] = w * rows.mean(0) + (1 - w) * overall
+    return out
 
 
 def manifest_stamp(index_dir: Path) -> int | None:
@@ -99,8 +117,7 @@ class Index:
             path = self.dir / f"queryvec-{name}.npy"
             if not path.exists():
                 return {}
-            qvecs = np.load(path, allow_pickle=False)
-            return {lang: qvecs[self.record_langs == lang].mean(0) for lang in set(self.record_langs.tolist())}
+            return lang_means(np.load(path, allow_pickle=False), self.record_langs)
 
         return self._once(("qmeans", name), build)
 
@@ -108,7 +125,7 @@ class Index:
         vecs = self.vectors(name)
         return self._once(
             ("pmeans", name),
-            lambda: {lang: vecs[self.chunk_langs == lang].mean(0) for lang in set(self.chunk_langs.tolist())},
+            lambda: lang_means(vecs, self.chunk_langs),
         )
 
     def dense_index(self, name: str, center: bool) -> faiss.Index:

@@ -44,6 +44,11 @@ class Retrieval:
     abstain_threshold: float = 0.255
     abstain_weak: float = 0.40
     abstain_coverage: float = 0.45
+    # Centering (tutor.index.lang_means): a language with fewer records (or chunks) than this is
+    # centered partly by the whole bank's mean. The seed bank has 187+ records and 544+ chunks per
+    # language, so nothing there changes; a 3-record bank refused its own exact Ukrainian question
+    # before (its Ukrainian mean was that one record).
+    min_lang_rows: int = 30
 
 
 @dataclass(frozen=True)
