@@ -33,13 +33,12 @@ from tutor.index import Index  # noqa: E402
 from tutor.llm import get_llm  # noqa: E402
 from tutor.repetition import words  # noqa: E402
 from tutor.retrieve import Retriever  # noqa: E402
+from tutor.rubric import split_sentences  # noqa: E402
 from tutor.tuning import ANSWERING  # noqa: E402
 
 
 def repeats(text: str, n: int = 8) -> bool:
     """A sentence said twice, or one n-word run said three times (the chat issue's measure)."""
-    from tutor.rubric import split_sentences
-
     said = [tuple(words(s)) for s in split_sentences(text) if len(words(s)) >= 4]
     if len(said) != len(set(said)):
         return True

@@ -258,7 +258,7 @@ class Grader:
         # Coverage: the best unit per point, each similarity judged on its own language pair's ramp.
         emb_raw = _pair_ramped(sims, plangs, unit_langs)
         same = np.array([pl == answer_lang for pl in plangs])
-        coverage_raw = self._coverage(emb_raw, points, sentences, np.ones(len(sentences)), same)[0]
+        coverage_raw, best_raw, overlaps_raw = self._coverage(emb_raw, points, sentences, None, same)
 
         topic_pair = "same" if all(same) else "cross"
         topic = float(_unit(pvecs.mean(0)) @ _unit(svecs.mean(0)))
@@ -272,9 +272,12 @@ class Grader:
             if probs:
                 mode = judge.name
         trust = self._trust(probs, slangs, len(sentences))
-        unit_trust = np.concatenate([trust, np.minimum(trust[:-1], trust[1:])]) if len(sentences) > 1 else trust
-        emb_cov = emb_raw * unit_trust[None, :]
-        coverage, best, overlaps = self._coverage(emb_cov, points, sentences, trust, same)
+        if probs:
+            unit_trust = np.concatenate([trust, np.minimum(trust[:-1], trust[1:])]) if len(sentences) > 1 else trust
+            emb_cov = emb_raw * unit_trust[None, :]
+            coverage, best, overlaps = self._coverage(emb_cov, points, sentences, trust, same)
+        else:  # nothing to discount: the coverage is the raw one
+            emb_cov, coverage, best, overlaps = emb_raw, coverage_raw, best_raw, overlaps_raw
         best_sim = sims[np.arange(len(points)), best]
 
         results = [
@@ -381,15 +384,16 @@ class Grader:
         if not probs:
             return np.ones(n)
         p = np.clip(np.asarray(probs[:n], dtype=np.float64), 0.0, 1.0)
-        ramps = [G.judge_trust_ramp.get(lang, G.judge_trust_ramp["en"]) for lang in slangs[:len(p)]]
-        return np.array([1.0 - float(_ramp(x, lo, hi)) for x, (lo, hi) in zip(p, ramps, strict=True)])
+        lo, hi = np.array([G.judge_trust_ramp.get(lang, G.judge_trust_ramp["en"]) for lang in slangs[:len(p)]]).T
+        return 1.0 - _ramp(p, lo, hi)
 
     def _coverage(self, emb_cov, points, sentences, trust, same):
         """Per point: coverage (embedding and term overlap), the index of the best unit, the overlap.
-        Term overlap counts the stems of the sentences the judge trusts."""
+        Term overlap counts the stems of the sentences the judge trusts (trust None: all of them)."""
         best = emb_cov.argmax(axis=1)
         emb_best = emb_cov.max(axis=1)
-        answer_stems = set().union(*(stems(s) for s, t in zip(sentences, trust, strict=True) if t >= 0.5))
+        kept = sentences if trust is None else [s for s, t in zip(sentences, trust, strict=True) if t >= 0.5]
+        answer_stems = set().union(*(stems(s) for s in kept))
         overlaps = []
         for p in points:
             ps = stems(p)
