@@ -175,6 +175,12 @@ def _cookie_block_end(texts: list[str], start: int) -> int:
     return end
 
 
+def clean_text(text: str) -> str:
+    """One field's text repaired (mojibake, zero-width characters, trailing spaces): what a file's
+    structure states needs no boilerplate removal."""
+    return "\n".join(_ZERO_WIDTH.sub("", fix_text(line)).rstrip() for line in text.split("\n"))
+
+
 def clean_lines(lines: list[Line]) -> list[Line]:
     double_decoded = sum(_looks_double_decoded(line.text) for line in lines[:5000]) >= 2
     fixed = []

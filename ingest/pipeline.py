@@ -1,4 +1,5 @@
-"""ingest(paths, index_dir): load → clean → parse → chunk → embed → write the index atomically."""
+"""ingest(paths, index_dir): load → clean → parse → chunk → embed → write the index atomically;
+dry_run(paths): load → clean → parse only, what each file would give (nothing written, no model)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ import numpy as np
 from ingest.chunk import chunk_records
 from ingest.document import LoadError
 from ingest.load import SUPPORTED, load
-from ingest.parse import parse_document
+from ingest.parse import parse_with_shape
 from tutor.config import Settings, get_settings
 from tutor.embed import VectorCache, VectorEmbeddings, content_hash, embed_with_cache, get_embedder
 from tutor.instructions import record_flags
@@ -55,21 +56,38 @@ class Summary:
     seconds: float = 0.0
     # Records whose text speaks to the assistant (tutor.instructions): indexed, never given to a model.
     flagged: list[str] = field(default_factory=list)
+    # file → the encoding its text was read in ("utf-8", "windows-1251", "koi8-u", "latin-1", "utf-16"),
+    # for every text file ingested (binary formats such as PDF and Word have none)
+    encodings: dict[str, str] = field(default_factory=dict)
+
+    def legacy_encodings(self) -> dict[str, str]:
+        """The files read in an encoding other than UTF-8: worth saying so."""
+        return {path: enc for path, enc in self.encodings.items() if enc != "utf-8"}
 
     def to_json(self) -> dict:
         return asdict(self)
 
 
+def _is_index_folder(folder: Path) -> bool:
+    """A folder an ingest wrote (its records.jsonl is no question bank to read back)."""
+    return (folder / "manifest.json").is_file() and (folder / "records.jsonl").is_file()
+
+
+def _wanted(file: Path, root: Path) -> bool:
+    if not file.is_file() or file.suffix.lower() not in SUPPORTED or file.name.startswith((".", "~$")):
+        return False
+    return not any(_is_index_folder(folder) for folder in file.parents if folder.is_relative_to(root))
+
+
 def discover(paths: list[Path]) -> tuple[list[Path], list[Skipped]]:
-    """Files to ingest under the given paths (folders recursively), and paths that don't exist."""
+    """Files to ingest under the given paths (folders recursively), and paths that don't exist.
+
+    A folder's hidden files, Office lock files (`~$bank.docx`) and index folders are passed over."""
     files, missing = [], []
     for path in paths:
         path = Path(path)
         if path.is_dir():
-            files.extend(
-                p for p in sorted(path.rglob("*"))
-                if p.is_file() and p.suffix.lower() in SUPPORTED and not p.name.startswith(".")
-            )
+            files.extend(p for p in sorted(path.rglob("*")) if _wanted(p, path))
         elif path.is_file():
             files.append(path)
         else:
@@ -211,29 +229,89 @@ def ingest(
     return summary
 
 
-def _parse_files(files: list[Path], summary: Summary, prog: _Progress) -> tuple[list[Record], dict[str, dict]]:
-    """Every file's records, and the manifest entry of each source; what fails goes to `summary.skipped`."""
-    records: list[Record] = []
-    sources: dict[str, dict] = {}
-    bar = prog.bar(len(files), "files")
+@dataclass
+class FileResult:
+    """What load → clean → parse made of one file: its records, or why it is skipped."""
+
+    path: str
+    kind: str = ""  # the loader that read it: txt | md | html | pdf | csv | tsv | json | jsonl | anki | docx
+    shape: str = ""  # the parser that found its questions (ingest.parse.parse_with_shape)
+    encoding: str = ""  # how its text was decoded; "" for binary formats
+    name: str = ""  # the source name its records carry (the basename)
+    records: list[Record] = field(default_factory=list)
+    error: str = ""  # why it is skipped ("" when it is read)
+
+    def to_json(self, answer_words: int = 12) -> dict:
+        """The dry run's line for the file: what was recognized and the records it would make."""
+        return {
+            "file": self.path, "kind": self.kind, "shape": self.shape, "encoding": self.encoding,
+            "records": [{"id": r.id, "locator": r.locator, "section": r.section, "question": r.question,
+                         "level": r.level, "lang": r.lang, "answer_start": answer_start(r.answer, answer_words),
+                         "flags": record_flags(r)} for r in self.records],
+            "error": self.error,
+        }
+
+
+def answer_start(answer: str, words: int = 12) -> str:
+    """The first words of an answer, on one line ("…" where it goes on)."""
+    parts = answer.split()
+    return " ".join(parts[:words]) + (" …" if len(parts) > words else "")
+
+
+def read_file(path: Path) -> FileResult:
+    """One file through load → clean → parse (no embedding, nothing written)."""
+    path = Path(path)
+    result = FileResult(str(path), kind=SUPPORTED.get(path.suffix.lower(), ""), name=path.name)
+    try:
+        doc = load(path)
+        result.kind, result.encoding, result.name = doc.kind, doc.encoding, doc.name
+        result.records, result.shape = parse_with_shape(doc)
+        if not result.records:
+            raise LoadError(path, "no interview questions recognized in it")
+    except LoadError as exc:
+        result.records, result.error = [], exc.reason
+    return result
+
+
+def read_files(files: list[Path], prog: _Progress | None = None) -> list[FileResult]:
+    """Every file read (read_file); a second file of a name already read is skipped."""
+    results, names = [], set()
+    bar = prog.bar(len(files), "files") if prog else None
     for path in files:
-        try:
-            doc = load(path)
-            found = parse_document(doc)
-            if not found:
-                raise LoadError(path, "no interview questions recognized in it")
-        except LoadError as exc:
-            summary.skipped.append(Skipped(str(path), exc.reason))
-        else:
-            if doc.name in sources:
-                summary.skipped.append(Skipped(str(path), f"another file named {doc.name} was ingested first"))
-            else:
-                records.extend(found)
-                sources[doc.name] = {"path": str(path), "sha256": sha256_file(path), "records": len(found)}
+        result = read_file(path)
+        if not result.error and result.name in names:
+            result.records, result.error = [], f"another file named {result.name} was ingested first"
+        elif not result.error:
+            names.add(result.name)
+        results.append(result)
         if bar:
             bar.update(1)
     if bar:
         bar.close()
+    return results
+
+
+def dry_run(paths: list[Path]) -> list[FileResult]:
+    """What `ingest(paths, …)` would read from each file, and why it would skip one: no index is
+    read or written, no model loaded. A path that does not exist is a result with its error."""
+    files, missing = discover(paths)
+    return read_files(files) + [FileResult(s.path, error=s.reason) for s in missing]
+
+
+def _parse_files(files: list[Path], summary: Summary, prog: _Progress) -> tuple[list[Record], dict[str, dict]]:
+    """Every file's records, and the manifest entry of each source; what fails goes to `summary.skipped`."""
+    records: list[Record] = []
+    sources: dict[str, dict] = {}
+    for result in read_files(files, prog):
+        if result.error:
+            summary.skipped.append(Skipped(result.path, result.error))
+            continue
+        records.extend(result.records)
+        sources[result.name] = {"path": result.path, "sha256": sha256_file(Path(result.path)),
+                                "records": len(result.records)}
+        if result.encoding:
+            sources[result.name]["encoding"] = result.encoding
+            summary.encodings[result.path] = result.encoding
     return records, sources
 
 

@@ -31,12 +31,12 @@ def test_txt_lines_with_line_numbers_and_bom(tmp_path):
 @pytest.mark.parametrize(
     "name,data,fragment",
     [
-        ("notes.docx", b"PK\x03\x04", "unsupported"),
+        ("notes.odt", b"PK\x03\x04", "unsupported"),
+        ("notes.docx", b"PK\x03\x04", "not a word document"),
         ("empty.txt", b"", "empty"),
         ("blank.md", b"  \n\n ", "empty"),
         ("bin.txt", b"\x00\x01\x02binary\x00" * 20, "binary"),
-        ("cp1251.txt", "Що таке перенавчання моделі?".encode("cp1251"), "not utf-8 (looks like windows-1251"),
-        ("latin.md", "Café résumé naïve".encode("latin-1"), "not utf-8"),
+        ("undecidable.txt", bytes(range(0x80, 0x100)) * 4, "no known encoding"),
         ("empty.pdf", b"", "empty"),
         ("fake.pdf", b"hello, not a pdf at all\n", "not a pdf"),
         ("pdf.txt", b"%PDF-1.4\n%\xe2\xe3\n1 0 obj\n", "a pdf with a text extension"),

@@ -11,7 +11,7 @@ from pathlib import Path
 from pypdf import PdfReader
 from pypdf.errors import PdfReadError
 
-from ingest.document import Line, LoadError
+from ingest.document import Loaded, LoadError
 from ingest.load.pdf_paragraphs import PdfLine, join_wrapped
 
 _PAGE_NUMBER = re.compile(
@@ -21,7 +21,7 @@ _PAGE_NUMBER = re.compile(
 )
 
 
-def load_pdf(path: Path, data: bytes) -> list[Line]:
+def load_pdf(path: Path, data: bytes) -> Loaded:
     _check_envelope(path, data)
     pages = _pages(path)
     plines: list[list[PdfLine]] = []
@@ -36,7 +36,7 @@ def load_pdf(path: Path, data: bytes) -> list[Line]:
     lines = join_wrapped([pl for page in plines for pl in page])
     if not any(line.text.strip() for line in lines):
         raise LoadError(path, "PDF has no extractable text besides page headers/footers")
-    return lines
+    return Loaded(lines)
 
 
 def _check_envelope(path: Path, data: bytes) -> None:

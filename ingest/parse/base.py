@@ -20,6 +20,7 @@ class Draft:
     key_points: list[str] = field(default_factory=list)  # empty: derived from the answer later
     tags: list[str] = field(default_factory=list)
     companies: list[str] = field(default_factory=list)
+    exact: bool = False  # plain text as the file states it (an entry): no markdown to strip
 
 
 class Strategy(Protocol):

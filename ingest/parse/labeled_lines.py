@@ -6,9 +6,10 @@
     What is the purpose of the .groupby() method?        <- no answer: runs into the next question
     Design a distributed training strategy ... Include parallelism strategies.
 
-A line is a question when it reads like one (a '?', or an interrogative/imperative opening such as
-"Explain", "Design", "How"); a `Label: text` line belongs to the question above it and is one key
-point. Anything else (score widgets, buttons, report titles) is not part of the shape and is skipped.
+A line is a question when it reads like one (a `Q:` label, a '?', or an interrogative/imperative
+opening such as "Explain", "Design", "How", "Поясніть"); an `A:` line or a `Label: text` line
+belongs to the question above it and is one key point. Anything else (score widgets, buttons,
+report titles) is not part of the shape and is skipped.
 """
 
 from __future__ import annotations
@@ -18,19 +19,11 @@ import re
 from ingest.document import Line
 from ingest.parse import register
 from ingest.parse.base import Draft
-from ingest.parse.text import split_sentences, strip_markup
-
-# Words that open a question or an interview task ("Explain ...", "Design ...").
-QUESTION_OPENERS = frozenset(
-    """what what's whats how why when where which who whom whose can could would should will do does did
-    is are was were have has if explain describe compare contrast define discuss list name give tell walk
-    design implement write outline summarize summarise derive prove show state suppose imagine consider
-    build propose estimate evaluate identify differentiate distinguish elaborate illustrate""".split()
-)
+from ingest.parse.questions import answer_label, has_question_label, looks_like_question
+from ingest.parse.text import strip_markup
 
 # `Label: text` — a short label (a few words, no question mark) then the point itself.
 LABEL = re.compile(r"^\**(?P<label>[^\s:?][^:?]{0,58}?)\**\s*:\s+(?P<text>\S.*)$")
-_STARTS_WORD = re.compile(r"^[\"'“(\[]?[A-Za-z0-9À-ɏЀ-ӿ]")
 
 
 def is_label_line(text: str) -> bool:
@@ -40,29 +33,13 @@ def is_label_line(text: str) -> bool:
             and len(re.findall(r"[^\W\d_]{2,}", m.group("text"))) >= 2)
 
 
-def looks_like_question(text: str) -> bool:
-    """A question or an interview task: has a '?', or a sentence opens with a question/task word."""
-    text = strip_markup(text)
-    if not _STARTS_WORD.match(text) or len(text.split()) < 2:
-        return False
-    if "?" in text:
-        return True
-    # ";" too: "Train a model; explain its errors." sets a task after it. (No "?": a text with one
-    # is a question already.)
-    for sentence in split_sentences(text, ends=".!;"):
-        words = re.findall(r"[A-Za-z']+", sentence[:40])
-        if words and words[0].casefold().replace("'", "") in QUESTION_OPENERS:
-            return True
-    return False
-
-
 def _classify(text: str) -> str:
     """'q' (question), 'label' (answer point) or '' (not part of the shape)."""
     if not text:
         return ""
-    if text.rstrip().endswith("?") and looks_like_question(text):
+    if has_question_label(text) or (text.rstrip().endswith("?") and looks_like_question(text)):
         return "q"
-    if is_label_line(text):
+    if is_label_line(text) or answer_label(text):
         return "label"
     if text[-1] in ".?)" and looks_like_question(text):
         return "q"

@@ -35,6 +35,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ingest.document import Line
+from ingest.levels import level_phrase
 from ingest.parse import register
 from ingest.parse.base import Draft
 from ingest.parse.key_points import KeyPointRules, derive_key_points, line_sentences
@@ -43,13 +44,6 @@ from ingest.parse.text import split_sentences, strip_blank_edges, strip_markup
 _NUMBERED = re.compile(r"^(?:#{1,6}\s+)?(?:[-*+•]\s+)?(?P<bold>\*\*)?(?P<n>\d{1,3})[.)]\s+(?P<rest>\S.*)$")
 _BULLET = re.compile(r"^\s*(?:[-*+•▪◦●]\s|\d{1,3}[.)]\s)")  # a list item; numbers of up to 3 digits, as in _NUMBERED
 _MARKER = re.compile(r"^(?:#{1,6}|[▼▶►▸▾])\s*")
-_LEVEL_LINE = re.compile(
-    r"^(?:(?:рівень|level|уровень)\s*:?\s*)?"
-    r"(?:junior|middle|senior|beginner|intermediate|expert|easy|medium|hard|advanced|"
-    r"джуніор|джун|мідл|сеньйор|синьйор)"
-    r"(?:\s*[-–—:]?\s*(?:level|рівень|questions|питання|запитання|рівня))*$",
-    re.IGNORECASE,
-)
 _DASH_DEF = re.compile(r"\s[—–]\s|^[—–]\s")
 _SENTENCE_CLOSERS = "\"”»)]"  # may follow a sentence's stop and belong to it
 _TRAILING_CLOSERS = " *\"'”»)]_"
@@ -105,7 +99,7 @@ def _heading(raw: str) -> _Heading | None:
         return None
     if not re.search(r"[^\W\d_]", title):
         return None
-    return _Heading(title=title, marked=marked, level=bool(_LEVEL_LINE.match(title)), strong=strong)
+    return _Heading(title=title, marked=marked, level=level_phrase(title) is not None, strong=strong)
 
 
 def _answer_like(sentence: str, prev: str, is_last: bool, fragment_ok: bool = True) -> bool:

@@ -25,7 +25,8 @@ from ingest.document import Line
 from ingest.parse import register
 from ingest.parse.base import Draft
 from ingest.parse.key_points import derive_key_points
-from ingest.parse.labeled_lines import is_label_line, looks_like_question
+from ingest.parse.labeled_lines import is_label_line
+from ingest.parse.questions import looks_like_question
 from ingest.parse.text import markdown_heading, strip_blank_edges, strip_markup
 
 NUMBERED = re.compile(r"^(?P<indent>\s*)(?:#{1,6}\s+)?(?:\*\*)?(?P<n>\d{1,3})[.)]\s+(?:\*\*)?(?P<rest>\S.*)$")

@@ -1,4 +1,5 @@
-"""Blog posts with "Q1. …", "Q2. …" questions, each answered by the paragraphs below it.
+"""Blog posts with "Q1. …", "Q2. …" (or "Question 1:", "Питання 1.") questions, each answered by
+the paragraphs below it.
 
     Some Challenging Machine Learning Interview Questions     <- section (plain or `## ` heading)
     Q1. Imagine you are working on ... How would you approach troubleshooting this issue?
@@ -20,10 +21,12 @@ import re
 from ingest.document import Line
 from ingest.parse import register
 from ingest.parse.base import Draft
+from ingest.parse.questions import QUESTION_WORDS
 from ingest.parse.text import markdown_heading, strip_blank_edges, strip_markup
 
 QLINE = re.compile(
-    r"^\s*(?:#{1,6}\s*)?(?:[-*•]\s+)?(?:\*\*)?\s*Q(?:uestion)?\s*(?P<n>\d{1,3})\s*[.:)\-–—]\s*(?:\*\*)?\s*(?P<q>\S.*)$",
+    rf"^\s*(?:#{{1,6}}\s*)?(?:[-*•]\s+)?(?:\*\*)?\s*(?:{QUESTION_WORDS})\s*(?P<n>\d{{1,3}})\s*[.:)\-–—]\s*(?:\*\*)?\s*"
+    r"(?P<q>\S.*)$",
     re.IGNORECASE,
 )
 _SMALL_WORDS = frozenset("a an and as at by for from in of on or the to vs with & - –".split())
