@@ -88,6 +88,29 @@ def warm_up(index_dir: str, stamp: int, threads: int) -> threading.Thread:
     return thread
 
 
+@st.cache_resource(show_spinner=False)
+def warm_local_llm(model: str, threads: int) -> threading.Thread:
+    """Load the local model and let it read the system prompt in the background when the app starts,
+    so the first question does not wait for either (once per process)."""
+    from tutor.answer import prime
+
+    try:
+        llm = load_local_llm(model, threads)
+    except LLMError:
+        llm = None  # the sidebar says why
+
+    def run() -> None:
+        try:
+            if llm is not None:
+                prime(llm)
+        except Exception:  # e.g. a model file that fails to load: the first answer says so
+            pass
+
+    thread = threading.Thread(target=run, name="tutor-warm-llm", daemon=True)
+    thread.start()
+    return thread
+
+
 # -- per-session helpers --------------------------------------------------------------------------
 
 
@@ -239,6 +262,8 @@ def render_entry(i: int, entry: S.ChatEntry, question: str) -> None:
         st.caption(esc(entry.notice))
     if entry.show_searched(question):
         st.caption(f"searched: {esc(entry.searched)}")
+    if entry.citations and not entry.refused:
+        st.caption("Read more in the bank:")
     for card in entry.citations:
         render_card(card)
     if entry.grounded and entry.citations:
@@ -252,7 +277,8 @@ def chat_page(index, retriever, llm, notice) -> None:
 
     chat: S.ChatState | None = st.session_state.get("chat")
     if chat is None:
-        chat = st.session_state["chat"] = S.ChatState(Conversation(retriever, llm, notice=notice))
+        chat = st.session_state["chat"] = S.ChatState(Conversation(
+            retriever, llm, notice=notice, show_unsupported=get_settings().show_unsupported))
     # Read first (the box is pinned to the bottom wherever it is called) so the header knows a turn is coming.
     typed = st.chat_input("Ask an ML interview question…")
     pending = st.session_state.pop("pending_question", None)
@@ -603,6 +629,8 @@ def main() -> None:
         retriever = load_retriever(str(settings.index), stamp, settings.threads)
         info = S.index_info(index)
         warm_up(str(settings.index), stamp, settings.threads)
+        if S.default_backend(settings) == "local":
+            warm_local_llm(settings.local_model, settings.threads)
     except IndexError_ as exc:
         first_run(settings, str(exc))
         return

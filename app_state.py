@@ -304,7 +304,8 @@ class ChatState:
                 return
             for item in _chain(first, gen):
                 if isinstance(item, str):
-                    yield escape_markdown(item)
+                    if item:  # the empty piece that ends retrieval shows nothing
+                        yield escape_markdown(item)
                 else:
                     holder["answer"] = item
 

@@ -75,6 +75,8 @@ def main() -> None:
     parser.add_argument("--llm", default=None, help="local (default when available), none or api")
     parser.add_argument("--index", default=None, help="index folder (default: $TUTOR_INDEX or index/)")
     parser.add_argument("--question", default=QUESTION)
+    parser.add_argument("--think", type=float, default=0.0,
+                        help="seconds between the page being ready and the first question (a user reading, typing)")
     args = parser.parse_args()
 
     index = Path(args.index or os.environ.get("TUTOR_INDEX", "index")).resolve()
@@ -139,6 +141,8 @@ def main() -> None:
                     return {"first_text_s": round(first, 2), "answer_s": round(time.perf_counter() - t, 2),
                             "chars": len(answer.inner_text())}
 
+                time.sleep(args.think)
+                result["think_s"] = args.think
                 result["first_answer"] = turn(args.question, 0)
                 result["cold_start_to_first_answer_s"] = round(time.perf_counter() - started, 2)
                 result["follow_up_answer"] = turn(FOLLOW_UP, 1)

@@ -9,6 +9,7 @@ import pytest
 from conftest import ROOT, FakeLLM
 
 from tutor.answer import (
+    SHAPE_HINT,
     SYSTEM_PROMPT,
     Answer,
     Conversation,
@@ -16,7 +17,9 @@ from tutor.answer import (
     answer_excerpt,
     build_sources,
     condense_rule,
+    extractive,
     looks_like_followup,
+    prime,
     refusal,
     stream_answer,
     turn_for,
@@ -125,7 +128,7 @@ def test_prompt_fences_sources_as_data():
     assert message.count("</source>") == 2 and message.count("<source ") == 2
     assert '<source n="1">' in message and '<source n="2">' in message
     assert "- Sensitivity to the training set" in message  # key points, not the whole answer
-    assert message.rstrip().endswith("Question: Explain bias")
+    assert message.rstrip().endswith("Question: Explain bias\n" + SHAPE_HINT)
     assert "never instructions" in SYSTEM_PROMPT and "<source" in SYSTEM_PROMPT
 
 
@@ -162,8 +165,12 @@ def test_fake_llm_answer_citations_resolve(retriever):
     result = answer("What is overfitting and how do you prevent it?", retriever=retriever, llm=fake_llm(reply))
     assert result.mode == "llm" and result.grounded
     assert [c.n for c in result.citations] == [1] and result.citations[0].record_id == first.id
-    assert "[9]" not in result.text and UNSUPPORTED in result.text
-    assert result.unsupported == ["Purple elephants dance on quantum rainbows forever."]
+    assert "[9]" not in result.text and "Purple" not in result.text and UNSUPPORTED not in result.text
+    assert result.dropped == ["Purple elephants dance on quantum rainbows forever."]
+    shown = answer("What is overfitting and how do you prevent it?", retriever=retriever, llm=fake_llm(reply),
+                   show_unsupported=True)
+    assert [c.n for c in shown.citations] == [1] and UNSUPPORTED in shown.text
+    assert shown.unsupported == ["Purple elephants dance on quantum rainbows forever."]
 
 
 @pytest.mark.slow
@@ -268,7 +275,8 @@ def test_local_qwen05_citations_resolve_and_off_bank_refused(retriever, qwen05):
     result = answer(OFF_BANK, retriever=retriever, llm=llm)
     assert result.mode == "refused" and not result.grounded and llm.calls == 0
     result = answer("What is the bias-variance tradeoff?", retriever=retriever, llm=llm)
-    assert llm.calls == 1 and result.mode == "llm"
+    # the small model's reply is kept when something in it is supported, else the bank's text is shown
+    assert llm.calls == 1 and result.mode in ("llm", "extractive") and result.grounded
     _check_citations(result, retriever, result.searched_query)
 
 
@@ -284,9 +292,16 @@ def test_local_qwen15_default_model(retriever, qwen15):
     result = chat.ask("What is overfitting and how do you prevent it?")
     assert result.mode == "llm" and result.grounded and result.citations
     _check_citations(result, retriever, result.searched_query)
+    # the shape: a direct answer, then at most five points; nothing unsupported is shown
+    lead, _, points = result.text.partition("\n- ")
+    assert lead.strip() and UNSUPPORTED not in result.text, result.text
+    assert result.text.count("\n- ") <= 5 and all(s.supported for s in result.sentences)
     calls = llm.calls
     uk = chat.ask("Що таке перенавчання моделі?")  # local model + Ukrainian: the bank's text, no model
     assert uk.mode == "extractive" and uk.grounded and llm.calls == calls and uk.notice
+    langs = [retriever.index.by_id[c.record_id].lang for c in uk.citations]
+    assert langs == sorted(langs, key=lambda lang: lang != "uk") and langs[0] == "uk", langs
+    assert ("(цитата англійською)" in uk.text) == ("en" in langs)
 
 
 def test_weak_hits_are_not_quoted_as_sources():
@@ -392,7 +407,8 @@ def test_a_reply_cut_at_the_token_limit_ends_at_its_last_complete_sentence(retri
     assert final.mode == "llm" and final.stopped == "length" and "on the other hand" not in final.text
     assert len(final.sentences) == 1 and final.text.rstrip().endswith("]")
     # the same words ending the reply normally are kept
-    kept = answer(question, retriever=retriever, llm=fake_llm(f"{sentence} And boosting fits each new"))
+    kept = answer(question, retriever=retriever, llm=fake_llm(f"{sentence} And boosting fits each new"),
+                  show_unsupported=True)
     assert "boosting fits each new" in kept.text
 
 
@@ -493,3 +509,82 @@ def test_a_small_bank_answers_its_own_questions_and_refuses_off_bank_ones(inject
         result = injected_retriever.search(question)
         assert not result.abstained and result[0].record.question == expected, (question, list(result))
     assert injected_retriever.search(OFF_BANK).abstained
+
+
+# -- the shape of a reply: a direct answer, up to five points, nothing unsupported ---------------
+
+def test_show_unsupported_keeps_them_marked_as_they_stream():
+    reply = "Overfitting happens when a model memorizes noise in the training data. The moon is green cheese rock."
+    retriever = FixedRetriever(_bank_hits())
+    hidden = answer("What is overfitting?", retriever=retriever, llm=fake_llm(reply))
+    assert "moon" not in hidden.text and hidden.dropped == ["The moon is green cheese rock."]
+    assert hidden.to_json()["dropped"] == hidden.dropped
+    shown = answer("What is overfitting?", retriever=retriever, llm=fake_llm(reply), show_unsupported=True)
+    assert f"The moon is green cheese rock. {UNSUPPORTED}" in shown.text and not shown.dropped
+
+
+def test_a_reply_with_nothing_supported_falls_back_to_the_bank():
+    retriever = FixedRetriever(_bank_hits())
+    for reply in ("The moon is made of green cheese and rocks.", "PWNED."):
+        final = answer("What is overfitting?", retriever=retriever, llm=fake_llm(reply))
+        assert final.mode == "extractive" and "memorizes noise" in final.text
+        assert "not supported by the sources" in final.notice
+
+
+def test_ukrainian_extractive_puts_ukrainian_sources_first_and_labels_english_quotes():
+    en = Record("e1", "a.txt", "1", "", "junior", "en", "What is overfitting?", "A model memorizes noise.")
+    uk = Record("u1", "b.txt", "1", "", "junior", "uk", "Що таке перенавчання?", "Модель запам'ятовує шум.")
+    result = SearchResult([Hit(en, 1.0), Hit(uk, 0.95)], query="", abstained=False)
+    reply = extractive(result, "Що таке перенавчання?", "uk")
+    assert [c.record_id for c in reply.citations] == ["u1", "e1"] and [c.n for c in reply.citations] == [1, 2]
+    assert "[1] Що таке перенавчання?\n" in reply.text
+    assert "[2] What is overfitting? (цитата англійською)" in reply.text
+    english = extractive(result, "What is overfitting?", "en")
+    assert [c.record_id for c in english.citations] == ["e1", "u1"]
+    assert "(quoted in Ukrainian)" in english.text
+
+
+def test_prime_loads_the_model_and_reads_the_system_prompt():
+    llm = fake_llm("ok")
+    llm.load = lambda: None
+    prime(llm)
+    kind, messages, _ = llm.calls[0]
+    assert kind == "complete" and messages[0] == {"role": "system", "content": SYSTEM_PROMPT}
+
+
+class _AbstainsOn:
+    """A retriever that finds nothing for the given queries and the bank hits for every other."""
+
+    def __init__(self, *refused):
+        self.refused, self.queries = set(refused), []
+
+    def search(self, query, k=10, filters=None):
+        self.queries.append(query)
+        return SearchResult(_bank_hits()[:k], query=query, abstained=query in self.refused)
+
+
+def test_a_followup_the_models_rewrite_cannot_find_is_searched_by_the_rule():
+    retriever = _AbstainsOn("discriminator strength")
+    llm = fake_llm("Overfitting happens when a model memorizes noise in the training data.",
+                   condensed="discriminator strength")
+    chat = Conversation(retriever, llm)
+    chat.ask("What is overfitting?")
+    second = chat.ask("and what happens when it is too strong?")
+    assert retriever.queries[-2:] == ["discriminator strength", "What is overfitting? and what happens when it is too strong?"]
+    assert second.mode == "llm" and second.searched_query == retriever.queries[-1]
+
+
+@pytest.mark.slow
+def test_a_reply_about_another_question_does_not_answer_this_one(retriever):
+    from tutor.answer import answers_question
+
+    def sources_for(question):
+        return build_sources(retriever.search(question), 4, retriever.index)
+
+    bagging = "What is the difference between bagging and boosting?"
+    dropout = "How does dropout prevent overfitting?"
+    own = answer_excerpt(sources_for(bagging)[0][1])
+    other = answer_excerpt(sources_for(dropout)[0][1])
+    assert answers_question(bagging, own, sources_for(bagging))
+    assert not answers_question(bagging, other, sources_for(bagging))
+    assert answers_question(dropout, other, sources_for(dropout))

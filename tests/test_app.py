@@ -40,7 +40,7 @@ def build_bank_index(dest: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def bank_index(tmp_path_factory) -> Path:
-    """A real index of the default bank/ (38 records), built once per test session."""
+    """A real index of the default bank/ (the starter bank), built once per test session."""
     return build_bank_index(tmp_path_factory.mktemp("bank-index") / "index")
 
 
@@ -494,11 +494,15 @@ def test_progress_after_attempts(app_env):
 
 
 @pytest.mark.slow
-def test_library_filter_search_and_open(app_env):
+def test_library_filter_search_and_open(app_env, bank_index):
+    from tutor.store import read_records
+
+    records = read_records(bank_index)
     at = go(new_app(), "Library")
-    assert at.caption[0].value == "38 record(s)"
+    assert at.caption[0].value == f"{len(records)} record(s)"
     at.sidebar.selectbox(key="f_lang").set_value("uk").run()
-    assert at.caption[0].value == "11 record(s)"
+    uk = sum(r.lang == "uk" for r in records)
+    assert 0 < uk < len(records) and at.caption[0].value == f"{uk} record(s)"
     at.sidebar.selectbox(key="f_lang").set_value("any").run()
     at.text_input(key="lib-search").set_value("dropout regularization").run()
     assert not at.exception
@@ -587,3 +591,29 @@ def test_new_conversation_clears_history(app_env):
     at.button(key="clear-chat").click().run()
     assert not at.exception
     assert len(at.chat_message) == 0 and at.session_state["chat"].conversation.history == []
+
+
+@pytest.mark.slow
+def test_the_local_model_loads_and_reads_the_system_prompt_in_the_background(app_env, monkeypatch):
+    """With the local backend, opening the app loads the model and primes its prompt cache before
+    anyone asks: the first question then reads only its own sources."""
+    import time
+
+    import tutor.llm as llm_module
+    from tutor.answer import SYSTEM_PROMPT
+    from tutor.config import get_settings
+    from tutor.llm import LocalLLM
+
+    monkeypatch.setenv("TUTOR_LLM", "local")
+    for llama in llm_module._llamas.values():
+        llama.reset()  # a model another test loaded keeps no prompt: only the app's warm-up can fill it
+    new_app()  # no question asked
+    model = LocalLLM("", get_settings(threads=2)).load()  # the app's model (one per process)
+    prefix = model.tokenize(f"<|im_start|>system\n{SYSTEM_PROMPT}<|im_end|>\n".encode(), add_bos=False, special=True)
+    deadline = time.monotonic() + 300
+    primed = False
+    while time.monotonic() < deadline and not primed:
+        primed = any(llama.n_tokens >= len(prefix) and list(llama._input_ids[: len(prefix)]) == prefix
+                     for llama in list(llm_module._llamas.values()))
+        time.sleep(0.5)
+    assert primed

@@ -175,7 +175,8 @@ def _is_abbreviation(raw: str, end: int) -> bool:
     if token in _ABBREV or re.fullmatch(r"[a-zа-яіїєґ]", token):
         return True
     line_start = raw.rfind("\n", 0, end) + 1
-    return token.isdigit() and raw[line_start:end].strip() == word.group(0)
+    # "1." or "- 1." opening a line numbers a list item
+    return token.isdigit() and re.sub(r"^[-*•]\s*", "", raw[line_start:end].strip()) == word.group(0)
 
 
 def ends_sentence(raw: str) -> bool:
@@ -223,17 +224,21 @@ def split_sentence(raw: str, final: bool = False) -> tuple[str, str] | None:
 class CitingStream:
     """Turns a model's token stream into display text with our own markers, sentence by sentence.
 
-    feed(piece) returns what can be shown now: text is shown as it arrives except a trailing blank
-    or a citation bracket still being written (held back until it resolves); when a sentence is
-    complete its markers are appended. The concatenation of everything returned is the final text.
+    feed(piece) returns what can be shown now. Without a layout, text is shown as it arrives except
+    a trailing blank or a citation bracket still being written (held back until it resolves); when a
+    sentence is complete its markers are appended, and a sentence no source supports gets the
+    UNSUPPORTED marker. With a layout (tutor.reply_shape.ReplyLayout), a sentence is shown only once it is
+    complete and checked, laid out as the layout says, or left out. The concatenation of everything
+    returned is the final text.
     """
 
-    def __init__(self, attributor: Attributor, n_sources: int):
+    def __init__(self, attributor: Attributor, n_sources: int, layout=None):
         self.attributor = attributor
         self.n_sources = n_sources
+        self.layout = layout
         self.raw = ""  # the current (unfinished) sentence as the model wrote it
         self.shown = 0  # characters of the current sentence's display already returned
-        self.sentences: list[Sentence] = []
+        self.sentences: list[Sentence] = []  # the sentences shown
         self.text = ""
         self.model_cited: list[int] = []
 
@@ -241,6 +246,8 @@ class CitingStream:
         return strip_citations(raw)
 
     def _safe(self) -> str:
+        if self.layout is not None:
+            return ""  # nothing is shown before its sentence is complete and checked
         raw = self.raw
         tail = OPEN_CITE_TAIL.search(raw)
         if tail and len(raw) - tail.start() <= 24:
@@ -257,6 +264,10 @@ class CitingStream:
         claimed = parse_citations(raw, self.n_sources)
         self.model_cited += [n for n in claimed if n not in self.model_cited]
         sentence = self.attributor.attribute(body.strip(), claimed)
+        if self.layout is not None:
+            body = self.layout.place(sentence, body)
+            if body is None:
+                return ""
         self.sentences.append(sentence)
         out = body[self.shown:] + marker(sentence)
         self.shown = 0

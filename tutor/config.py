@@ -45,6 +45,8 @@ class Settings(BaseSettings):
     db: Path = Path()  # progress database; empty: a per-user data folder (see the validator)
     cache: Path = Path()  # embedding cache; empty: a per-user cache folder
     threads: int = 0  # CPU threads for models; 0: all cores
+    # Chat replies: a model's sentence no source supports is left out (False) or shown marked [?] (True).
+    show_unsupported: bool = False
     # The shared evaluation data (seeds, inventory, query sets) and the seed bank inside it.
     shared: Path = Path("../shared")
     seeds: Path | None = None  # None: shared / "seeds"

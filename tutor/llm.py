@@ -287,6 +287,8 @@ class ApiLLM(ChatLLM):
                 messages=with_system(messages),
                 max_tokens=max_tokens,
                 temperature=temperature,
+                frequency_penalty=ANSWERING.frequency_penalty,
+                presence_penalty=ANSWERING.presence_penalty,
                 stream=True,
             )
             with chunks:

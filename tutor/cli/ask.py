@@ -24,7 +24,7 @@ def _setup(args):
     except LLMError as exc:
         llm = None
         notice = f"LLM backend {settings.llm!r} unavailable ({exc}); answering from the bank's text."
-    return retriever, llm, notice
+    return retriever, llm, notice, settings
 
 
 def cmd_ask(args) -> int:
@@ -36,7 +36,7 @@ def cmd_ask(args) -> int:
         raise SystemExit(usage_error("ask", "give a QUESTION or --queries FILE, not both"))
     if args.question is not None and not args.question.strip():
         raise SystemExit(usage_error("ask", "the question is empty"))
-    retriever, llm, notice = _setup(args)
+    retriever, llm, notice, settings = _setup(args)
 
     if args.queries:
         lines = list(jsonl_lines(args.queries))  # an unreadable file fails before any output
@@ -47,7 +47,8 @@ def cmd_ask(args) -> int:
                 continue
             try:
                 final = None
-                for item in stream_answer(obj["query"], retriever=retriever, llm=llm, notice=notice):
+                for item in stream_answer(obj["query"], retriever=retriever, llm=llm, notice=notice,
+                                          show_unsupported=settings.show_unsupported):
                     if isinstance(item, Answer):
                         final = item
                 print_json({"qid": qid, **final.to_json()})
@@ -55,7 +56,7 @@ def cmd_ask(args) -> int:
                 print_json({"qid": qid, "error": str(exc) or type(exc).__name__})
         return 0
 
-    conversation = Conversation(retriever, llm, notice=notice)
+    conversation = Conversation(retriever, llm, notice=notice, show_unsupported=settings.show_unsupported)
     if args.json:
         print_json(conversation.ask(args.question).to_json())
         return 0
@@ -77,7 +78,7 @@ def cmd_ask(args) -> int:
         sys.stdout.write(("\n\n" if streamed else "") + final.text)
     sys.stdout.write("\n")
     if final.citations and final.mode == "llm":
-        sys.stdout.write("\nSources:\n")
+        sys.stdout.write("\nRead more:\n")
         for c in final.citations:
             sys.stdout.write(f"[{c.n}] {c.question} ({c.source}, {c.record_id})\n")
     elif final.citations:
