@@ -329,7 +329,8 @@ def extractive(result, searched_query: str, lang: str, notice: str | None = None
     sentences = []
     citations = []
     for source, record in sources:
-        body = answer_excerpt(record, 400) or texts["no_answer"]
+        # Quoted as data, but a sentence addressed to the assistant is no part of an answer.
+        body = without_instructions(answer_excerpt(record, 400)) or texts["no_answer"]
         label = f" {texts['quoted_in'][record.lang]}" if record.lang != lang and record.lang in texts["quoted_in"] else ""
         blocks.append(f"[{source.n}] {record.question}{label}\n{body}")
         sentences.append(Sentence(body, [source.n], True))
