@@ -49,7 +49,7 @@ from tutor.grade import Grader  # noqa: E402
 from tutor.index import Index  # noqa: E402
 from tutor.llm import get_llm  # noqa: E402
 from tutor.models import model_path  # noqa: E402
-from tutor.repetition import words  # noqa: E402
+from tutor.repetition import runs, words  # noqa: E402
 from tutor.retrieve import Retriever  # noqa: E402
 from tutor.rubric import split_sentences  # noqa: E402
 from tutor.tuning import ANSWERING  # noqa: E402
@@ -60,9 +60,7 @@ def repeats(text: str, n: int = 8) -> bool:
     said = [tuple(words(s)) for s in split_sentences(text) if len(words(s)) >= 4]
     if len(said) != len(set(said)):
         return True
-    ws = words(text)
-    grams = Counter(tuple(ws[i : i + n]) for i in range(len(ws) - n + 1))
-    return any(c >= 3 for c in grams.values())
+    return any(c >= 3 for c in runs(text, n).values())
 
 
 def coverage(grader: Grader, records: list, text: str) -> float | None:

@@ -11,6 +11,7 @@ looping inside itself ("and the model and the model …") is stopped and left ou
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 from tutor.citations import OPEN_CITE_TAIL, split_sentence, strip_citations
 from tutor.tuning import ANSWERING
@@ -22,6 +23,12 @@ def words(text: str) -> list[str]:
     """Casefolded words without citation markers: what two copies of a sentence have in common."""
     tail = OPEN_CITE_TAIL.search(text)  # a marker still being written ("… predictions [1")
     return _WORD.findall(strip_citations(text[: tail.start()] if tail else text).casefold())
+
+
+def runs(text: str, n: int = ANSWERING.repeat_ngram) -> Counter:
+    """How often each n-word run occurs in the text."""
+    ws = words(text)
+    return Counter(tuple(ws[i : i + n]) for i in range(len(ws) - n + 1))
 
 
 def _contains(haystack: list[str], needle: list[str], open_end: bool = False) -> bool:
@@ -95,13 +102,8 @@ class RepetitionGuard:
         """A sentence that says one n-gram of its own a third time is looping (twice is a parallel
         construction: "bagging is an ensemble technique that …, while boosting is an ensemble
         technique that …"): stop it."""
-        current = words(self.current)
-        seen: dict[tuple[str, ...], int] = {}
-        for i in range(len(current) - self.ngram + 1):
-            gram = tuple(current[i : i + self.ngram])
-            seen[gram] = seen.get(gram, 0) + 1
-            if seen[gram] >= ANSWERING.repeat_loop:
-                self.dropped.append(self.current[self.released:].strip())
-                self.stopped = True
-                return True
+        if any(n >= ANSWERING.repeat_loop for n in runs(self.current, self.ngram).values()):
+            self.dropped.append(self.current[self.released:].strip())
+            self.stopped = True
+            return True
         return False

@@ -23,7 +23,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from tutor.citations import Sentence, content_words
-from tutor.repetition import words as plain_words
+from tutor.repetition import runs as ngram_runs
 from tutor.tuning import ANSWERING, CITATIONS
 
 # A sentence this long with too few content words to judge is filler; a shorter one ("Yes.") is kept.
@@ -37,11 +37,6 @@ _NUMBER = re.compile(r"^(\s*)(?:[-*•–]\s*)?\d{1,2}[.)]\s+")
 def is_point(body: str) -> bool:
     """Whether a line of a reply is a list item ("- …", "* …", "1. …")."""
     return bool(_POINT.match(body.lstrip("\n")))
-
-
-def _runs(text: str, n: int = ANSWERING.repeat_ngram) -> Counter:
-    ws = plain_words(text)
-    return Counter(tuple(ws[i : i + n]) for i in range(len(ws) - n + 1))
 
 
 def restates(words: set[str], earlier: list[set[str]]) -> bool:
@@ -82,7 +77,7 @@ class ReplyLayout:
             self._line = "skip"
             return None
         said = set(content_words(sentence.text))
-        runs = _runs(sentence.text)
+        runs = ngram_runs(sentence.text)
         if not sentence.trivial and (restates(said, self._said) or any(
                 self._runs[run] + n >= ANSWERING.repeat_loop for run, n in runs.items())):
             self.restated.append(sentence)
