@@ -548,8 +548,13 @@ def _practise_due() -> None:
 # -- library --------------------------------------------------------------------------------------
 
 
-def library_page(index, retriever) -> None:
+def library_page(settings, index, retriever) -> None:
     st.header("Library")
+    browse_records(index, retriever)
+    upload_section(settings, index)
+
+
+def browse_records(index, retriever) -> None:
     text = st.text_input("Search the bank", key="lib-search", placeholder="e.g. dropout, precision vs recall")
     f = current_filters()
     kw = {} if f is None else {"level": f.level, "lang": f.lang, "source": f.source, "section": f.section}
@@ -587,6 +592,91 @@ def library_page(index, retriever) -> None:
         st.caption(f"Where it came from: {esc(S.where(record))}")
         st.button("Practise this question", key="lib-practice", on_click=practice,
                   args=([record.id], record.section or None))
+
+
+def index_changed() -> None:
+    """The index was rewritten (an upload or a removal): drop the loaded copies; the next run loads
+    the new one (its manifest stamp changed)."""
+    for loader in (load_index, load_retriever, load_grader, load_related, warm_up):
+        loader.clear()
+
+
+def upload_section(settings, index) -> None:
+    """Drop question files; they are added to this index one by one, with a report per file.
+    Uploaded sources can be removed again."""
+    from ingest.uploads import uploads_dir
+
+    st.divider()
+    st.subheader("Add your own question files")
+    limit = S.upload_limit_mb(settings, st.get_option("server.maxUploadSize"))
+    types = S.upload_types()
+    st.caption(esc(f"Each file is read and added to this index (up to {limit} MB a file); what was already "
+                   f"indexed stays. Uploaded files are kept in {uploads_dir(settings.index)}; a file of the "
+                   f"same name replaces its earlier upload."))
+    st.session_state.setdefault("upload-round", 0)
+    files = st.file_uploader("Question files", type=types, accept_multiple_files=True,
+                             key=f"uploads-{st.session_state['upload-round']}", max_upload_size=limit) or []
+    refusals = S.upload_refusals(files, limit, index)
+    for i, reason in refusals.items():
+        st.markdown(f"{S.UPLOAD_ICONS['refused']} **{esc(files[i].name)}** — will be refused: {esc(reason)}")
+    add = st.button("Add to the index", type="primary", key="add-uploads", icon=":material/upload_file:",
+                    disabled=not files)
+    if add and files:
+        bar = st.progress(0.0, text="Starting…")
+        boxes: dict[int, object] = {}
+
+        def on_step(step) -> None:
+            bar.progress(step.fraction, text=esc(f"File {step.i + 1} of {step.n}: {step.name}"))
+            box = boxes.get(step.i)
+            if box is None:
+                box = boxes[step.i] = st.status(S.step_label(step), state="running")
+            if step.stage == "done" and step.result is not None:
+                box.update(label=S.step_label(step), state="complete" if step.result.ok else "error")
+            else:
+                box.update(label=S.step_label(step))
+
+        try:
+            with compute_lock():
+                results = S.add_uploads(files, settings.index, settings, limit, on_step)
+        except Exception as exc:  # e.g. the index can't be read: nothing was added, nothing lost
+            st.error(f"Nothing was added: {esc(str(exc))}")
+            return
+        st.session_state["upload-report"] = results
+        st.session_state["upload-round"] += 1  # a fresh, empty uploader
+        if any(r.ok for r in results):
+            index_changed()
+        st.rerun()
+    report = st.session_state.get("upload-report")
+    if report:
+        st.markdown("**Last upload**")
+        for result in report:
+            st.markdown(S.upload_line(result))
+        st.button("Dismiss", key="dismiss-upload-report", on_click=lambda: st.session_state.pop("upload-report", None))
+    removed = st.session_state.pop("upload-removed", None)
+    if removed:
+        st.success(esc(removed), icon=":material/delete:")
+
+    uploaded = S.uploaded_sources(index)
+    st.markdown("**Uploaded sources**")
+    if not uploaded:
+        st.caption("None yet.")
+    for source in uploaded:
+        c1, c2 = st.columns([4, 1], vertical_alignment="center")
+        c1.text(f"{source.name} — {source.records} record{'' if source.records == 1 else 's'}"
+                + ("" if source.present else " (its file is gone from the uploads folder)"))
+        if c2.button(f"Remove {esc(source.name)} from the index", key=f"remove-{source.name}",
+                     icon=":material/delete:"):
+            try:
+                with st.spinner(f"Removing {esc(source.name)}…"), compute_lock():
+                    summary = S.remove_upload(source.name, settings.index, settings)
+            except Exception as exc:
+                st.error(f"{esc(source.name)} could not be removed: {esc(str(exc))}")
+                return
+            st.session_state["upload-removed"] = (f"Removed {source.name} ({source.records} records); "
+                                                  f"{summary.records} records left.")
+            st.session_state.pop("upload-report", None)
+            index_changed()
+            st.rerun()
 
 
 # -- first run ------------------------------------------------------------------------------------
@@ -646,7 +736,7 @@ def main() -> None:
     elif page == "Progress":
         progress_page(settings, index)
     else:
-        library_page(index, retriever)
+        library_page(settings, index, retriever)
 
 
 main()

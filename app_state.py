@@ -1,6 +1,7 @@
 """The app's view models: everything app.py decides, as plain Python (no Streamlit import), testable alone.
 
-It sits beside app.py, on the shells' floor, so it may use ingest/ (the first-run build) as well as tutor/.
+It sits beside app.py, on the shells' floor, so it may use ingest/ (the first-run build, the Library's
+uploads) as well as tutor/.
 
 app.py only lays out widgets and calls these. Per-user state lives in small classes stored in the
 user's st.session_state (ChatState, InterviewFlow); shared read-only resources (index, retriever,
@@ -157,6 +158,82 @@ def build_index(bank: Path, index_dir: Path, settings,
             return summary
         finally:
             shutil.rmtree(staging, ignore_errors=True)
+
+
+# -- uploads (the Library page) -------------------------------------------------------------------
+
+UPLOAD_ICONS = {"added": ":green[:material/check_circle:]", "replaced": ":green[:material/published_with_changes:]",
+                "refused": ":red[:material/block:]", "skipped": ":orange[:material/warning:]"}
+
+
+def upload_types() -> list[str]:
+    """The file types the uploader accepts (the loaders' extensions, without dots)."""
+    from ingest.uploads import UPLOAD_TYPES
+
+    return list(UPLOAD_TYPES)
+
+
+def upload_limit_mb(settings, server_limit_mb) -> int:
+    """The size limit a file is refused over: TUTOR_MAX_UPLOAD_MB, or Streamlit's own
+    server.maxUploadSize when that is lower (the server would refuse the file anyway)."""
+    try:
+        server = int(server_limit_mb)
+    except (TypeError, ValueError):
+        server = 0
+    return min(settings.max_upload_mb, server) if server > 0 else settings.max_upload_mb
+
+
+def upload_refusals(files, limit_mb: int, index) -> dict[int, str]:
+    """Which of the chosen files (st.file_uploader's: .name, .size) will be refused, and why — shown
+    before anything is added, by the same check the upload makes."""
+    from ingest.uploads import check_upload, safe_name
+
+    sources = index.manifest.get("sources", {})
+    out, seen = {}, set()
+    for i, f in enumerate(files):
+        reason = check_upload(f.name, int(f.size), limit_mb, sources, Path(index.dir))
+        if reason is None and safe_name(f.name) in seen:
+            reason = f"another file named {safe_name(f.name)} is in this upload"
+        seen.add(safe_name(f.name))
+        if reason:
+            out[i] = reason
+    return out
+
+
+def add_uploads(files, index_dir: Path, settings, limit_mb: int, on_step=None):
+    """st.file_uploader's files added to the index at `index_dir` one by one (ingest.uploads)."""
+    from ingest.uploads import Upload
+    from ingest.uploads import add_uploads as add
+
+    uploads = [Upload(f.name, f.getvalue()) for f in files]
+    return add(uploads, Path(index_dir), settings.with_(max_upload_mb=limit_mb), on_step=on_step)
+
+
+def uploaded_sources(index) -> list:
+    """The index's uploaded sources (ingest.uploads.UploadedSource), by name."""
+    from ingest.uploads import uploaded_sources as listed
+
+    return listed(Path(index.dir), index.manifest)
+
+
+def remove_upload(name: str, index_dir: Path, settings):
+    from ingest.uploads import remove_upload as remove
+
+    return remove(name, Path(index_dir), settings)
+
+
+def upload_line(result) -> str:
+    """One report line (Markdown, the file name and reason escaped): icon, name, what happened."""
+    icon = UPLOAD_ICONS.get(result.status, ":material/help:")
+    return f"{icon} **{escape_markdown(result.name)}** — {escape_markdown(result.describe())}"
+
+
+def step_label(step) -> str:
+    """An upload step as a status label (escaped): the file and what is happening to it."""
+    if step.stage == "done" and step.result is not None:
+        return escape_markdown(f"{step.name} — {step.result.describe()}")
+    what = step.detail or {"reading": "reading", "indexing": "indexing"}.get(step.stage, step.stage)
+    return escape_markdown(f"{step.name} — {what}")
 
 
 # -- filters --------------------------------------------------------------------------------------

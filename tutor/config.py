@@ -45,6 +45,8 @@ class Settings(BaseSettings):
     db: Path = Path()  # progress database; empty: a per-user data folder (see the validator)
     cache: Path = Path()  # embedding cache; empty: a per-user cache folder
     threads: int = 0  # CPU threads for models; 0: all cores
+    # The app's upload (Library page): a file larger than this many megabytes is refused unread.
+    max_upload_mb: int = 50
     # Chat replies: a model's sentence no source supports is left out (False) or shown marked [?] (True).
     show_unsupported: bool = False
     # The shared evaluation data (seeds, inventory, query sets) and the seed bank inside it.
@@ -73,6 +75,13 @@ class Settings(BaseSettings):
     def _threads_positive(cls, value: int) -> int:
         if value < 1:
             raise ValueError("must be a positive number of threads")
+        return value
+
+    @field_validator("max_upload_mb")
+    @classmethod
+    def _upload_limit_positive(cls, value: int) -> int:
+        if value < 1:
+            raise ValueError("must be a positive number of megabytes")
         return value
 
     @field_validator("db", mode="before")

@@ -180,9 +180,12 @@ def embed_with_cache(
     known: dict[str, np.ndarray],
     progress=None,
     kind: str = "passage",
+    on_start=None,
 ) -> tuple[np.ndarray, int]:
     """Vectors for `texts` (as passages or as queries), embedding only those whose hash is in
     neither `known` nor `cache`. Returns the vectors and how many texts were actually embedded.
+    `on_start(n)`, when given, hears how many texts will be embedded before the first is
+    (`progress(k)` then hears each batch of passages done).
     """
     keys = [content_hash(embedder.name, t, kind) for t in texts]
     have = dict(known)
@@ -190,6 +193,8 @@ def embed_with_cache(
     have.update(cache.get_many(missing_keys))
     todo = [i for i, k in enumerate(keys) if k not in have]
     todo_unique = list(dict.fromkeys(keys[i] for i in todo))
+    if on_start:
+        on_start(len(todo_unique))
     if todo_unique:
         text_of = {keys[i]: texts[i] for i in todo}
         todo_texts = [text_of[k] for k in todo_unique]
