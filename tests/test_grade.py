@@ -83,6 +83,17 @@ def test_an_answer_that_swaps_a_tables_columns_is_contradicted(grader):
     assert not right.contradicted and right.score > wrong.score
 
 
+@pytest.mark.slow
+def test_saying_more_of_the_reference_than_the_rubric_counts(grader):
+    narrow = grader.grade(COMPARISON, "Bagging trains its models in parallel, and boosting trains them sequentially.")
+    broad = grader.grade(COMPARISON, "Bagging trains its models in parallel, and boosting trains them sequentially. "
+                                     "Bagging mainly reduces variance, boosting mainly reduces bias. Random forests "
+                                     "are bagging with random feature subsets.")
+    assert len(narrow.covered) == len(broad.covered) == 2
+    assert broad.factors["breadth"] > narrow.factors["breadth"] + 0.2, (narrow.factors, broad.factors)
+    assert broad.score > narrow.score, (narrow.score, broad.score)
+
+
 def test_rubric_uses_key_points_or_derives_them():
     r = Record("x", "s.txt", "1", "", "junior", "en", "Q?", answer="A. B.", key_points=["- one point", "two point"])
     assert rubric(r) == ["one point", "two point"]

@@ -14,7 +14,8 @@
    (tutor.judge), when there is one, gives p(contradicted) per sentence first: a sentence it doubts
    covers less (nothing when it is sure) and costs in proportion. A contradicted point counts as
    worse than a missed one; an answer whose claims are contradicted lands in the "wrong" band.
-5. The score is the mean coverage, plus a share of what the answer says that the reference backs,
+5. The score is the mean coverage (with a share for how much of the rest of the reference the answer
+   says: its breadth), plus a share of what the answer says that the reference backs,
    damped when the whole answer is off the record's topic and when it carries no specifics of the
    reference (a bluff of topic words: few of its words are the reference's and not the question's,
    and its sentences sit closer to the question than to the reference).
@@ -323,6 +324,9 @@ class Grader:
         n_contra = sum(1 for r in results if r.contradicted_by)
         core = covered_share = max(0.0, kept - G.contradiction_cost * n_contra
                                    - G.judge_cost * judged_wrong) / len(points)
+        breadth = self._breadth(ref_sims, slangs, rlangs, len(points), sentences, contradictions, trust)
+        if breadth is not None:
+            core = covered_share = (1 - G.reference_breadth) * core + G.reference_breadth * breadth
         # What the answer says that the reference says (precision) fills part of what it leaves out: a
         # short correct answer is worth more than its share of the rubric, a long wrong one is not.
         core += G.support_weight * support * (1.0 - core)
@@ -341,7 +345,8 @@ class Grader:
                            contradicted=contradictions, mode=mode, coverage_score=int(round(100 * coverage_core)),
                            factors={name: round(value, 3) for name, value in (
                                ("covered", covered_share), ("core", core), ("support", support), ("gate", gate),
-                               ("specificity", specificity), ("judged_wrong", judged_wrong))})
+                               ("specificity", specificity), ("judged_wrong", judged_wrong),
+                               ("breadth", breadth)) if value is not None})
 
     def _references(self, record, points, pvecs, plangs):
         """The reference units: the rubric points, then the reference answer's other sentences."""
@@ -396,6 +401,17 @@ class Grader:
             results[p].contradicted_by = c.said
             results[p].rule = c.rule
         return [found[p] for p in sorted(found)]
+
+    def _breadth(self, ref_sims, slangs, rlangs, n_points, sentences, contradictions, trust) -> float | None:
+        """How much of the reference beyond the rubric the answer says: per reference sentence (table
+        cells included) its best sentence of the answer on the pair's ramp, neither found contradicting
+        the reference nor doubted by the judge; the mean. None when the reference has nothing beyond
+        the rubric."""
+        if ref_sims.shape[1] <= n_points:
+            return None
+        said = {c.said for c in contradictions}
+        kept = np.array([0.0 if s in said else t for s, t in zip(sentences, trust, strict=True)])
+        return float((_pair_ramped(ref_sims, slangs, rlangs) * kept[:, None]).max(axis=0)[n_points:].mean())
 
     def _support(self, backed, sentences, contradictions, trust) -> float:
         """The share of the answer's sentences the reference backs (backed: each sentence's best centered

@@ -119,6 +119,13 @@ class Grading:
     # on the first 24 dev questions: partial 35.8 → 52.3, other-language within 10 0.583 → 0.625,
     # every pairwise share unchanged.
     support_weight: float = 0.35
+    # Breadth: the rubric is a few key points, the reference says more. This share of the covered
+    # score is how much of the rest of the reference (its other sentences and table cells) the answer
+    # says, so a good answer that a noisy judge dents keeps the edge of its breadth over a one-line
+    # partial one. With the judge's replies cached: ordered 0.705 → 0.727 dev, 0.438 → 0.500 held out,
+    # other-language good > wrong 0.955 → 0.977 / 0.875 → 0.938; no-model ordered 0.386 → 0.432 dev,
+    # 0.312 held out unchanged. Flat from 0.1 to 0.3 (0.3: no-model held out 0.312 → 0.25).
+    reference_breadth: float = 0.2
     contradiction_cost: float = 1.0  # a contradicted point costs this many points' worth on top of its own
     contradicted_cap: int = 35  # an answer with a contradicted point scores at most this ("wrong" band)
     # Specificity: per sentence, its best centered cosine to the reference's points and sentences minus
