@@ -7,6 +7,8 @@ lines that state a level.
   "Легкий рівень", "Складні питання", "Level: Senior", "Рівень: Junior", "Difficulty: hard".
 * level_label(line): the level a `Level: Senior` / `**Рівень:** Junior` / `Difficulty: Hard` line
   states (a label, not a heading: it never belongs to a question or an answer).
+* level_tag(question): a level tag in brackets at the end or the start of a question line
+  ("What is X? (Senior)", "[Junior] Що таке Y?"): the question without it, and the level.
 """
 
 from __future__ import annotations
@@ -79,3 +81,20 @@ def map_level(hint: str) -> str:
         if re.search(pattern, hint):
             return level
     return "unknown"
+
+
+_TAG_END = re.compile(r"\s*[(\[]\s*(?P<tag>[^()\[\]]{1,40}?)\s*[)\]]\s*$")
+_TAG_START = re.compile(r"^\s*[(\[]\s*(?P<tag>[^()\[\]]{1,40}?)\s*[)\]]\s*")
+
+
+def level_tag(question: str) -> tuple[str, str | None]:
+    """The question without a bracketed level tag at its end or start, and the tag's level (None and
+    the question unchanged when there is no such tag: "(e.g. BERT)" is no level)."""
+    for pattern in (_TAG_END, _TAG_START):
+        m = pattern.search(question)
+        if m:
+            level = level_phrase(m.group("tag"))
+            rest = (question[: m.start()] + question[m.end():]).strip()
+            if level and rest:
+                return rest, level
+    return question, None

@@ -10,8 +10,8 @@ import re
 import pytest
 from bank_records import assert_records, parse_bank
 
-from ingest.document import Document, Line
-from ingest.levels import level_label, level_phrase, map_level
+from ingest.document import Document, Line, numbered_lines
+from ingest.levels import level_label, level_phrase, level_tag, map_level
 from ingest.parse import parse_document
 
 LEFT_LEVEL = re.compile(r"(?im)^\W*(?:level|рівень|difficulty|складність)\W*:")
@@ -124,3 +124,23 @@ def test_map_level_keeps_its_hints():
         "junior", "middle", "senior", "junior", "unknown", "unknown"]
     # new: Ukrainian level adjectives, as a whole hint or a part of a section path
     assert [map_level(h) for h in ("Легкий", "Складні питання / NLP", "середній")] == ["junior", "senior", "middle"]
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("What is a p-value? (Senior)", ("What is a p-value?", "senior")),
+    ("What is a p-value? [easy]", ("What is a p-value?", "junior")),
+    ("(Middle) How does dropout work?", ("How does dropout work?", "middle")),
+    ("Що таке регуляризація? (Рівень: Junior)", ("Що таке регуляризація?", "junior")),
+    ("How do transformers differ from RNNs (e.g. LSTM)?", ("How do transformers differ from RNNs (e.g. LSTM)?", None)),
+    ("What does the (hard) margin of an SVM mean?", ("What does the (hard) margin of an SVM mean?", None)),
+    ("(Senior)", ("(Senior)", None)),
+])
+def test_level_tag_on_the_question_line(question, expected):
+    assert level_tag(question) == expected
+
+
+def test_a_level_tag_on_the_question_line_sets_the_records_level():
+    texts = ["What is a p-value? (Senior)", "The chance of data this extreme under H0.", "",
+             "[Junior] What is a list?", "An ordered, mutable sequence."]
+    records = parse_document(Document("tags.md", "md", numbered_lines(texts)))
+    assert [(r.question, r.level) for r in records] == [("What is a p-value?", "senior"), ("What is a list?", "junior")]

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from ingest.clean import clean_lines, clean_text
 from ingest.document import Document, Entry, Line
-from ingest.levels import level_label, level_phrase, map_level
+from ingest.levels import level_label, level_phrase, level_tag, map_level
 from ingest.parse.base import Draft, Strategy
 from ingest.parse.key_points import derive_key_points
 from ingest.parse.questions import (
@@ -90,6 +90,7 @@ def finalize(drafts: list[Draft], source: str) -> list[Record]:
     records, seen = [], set()
     for d in drafts:
         question, inline = _question_text(d)
+        question, tagged = level_tag(question)
         if not question:
             continue
         rid = record_id(source, question)
@@ -107,7 +108,7 @@ def finalize(drafts: list[Draft], source: str) -> list[Record]:
                 source=source,
                 locator=d.locator,
                 section=d.section,
-                level=map_level(d.level_hint),
+                level=tagged or map_level(d.level_hint),
                 lang=detect_lang(question + " " + answer[:400]),
                 question=question,
                 answer=answer,

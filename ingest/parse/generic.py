@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from ingest.document import Line
-from ingest.levels import level_phrase
+from ingest.levels import level_phrase, level_tag
 from ingest.parse import register
 from ingest.parse.base import Draft
 from ingest.parse.questions import (
@@ -29,7 +29,7 @@ _WHOLLY_BOLD = re.compile(r"^(?:[-*•]\s+)?\*\*[^*].*\*\*$|^__[^_].*__$")
 def _is_question(line: Line, text: str, heading: re.Match | None, body: str) -> bool:
     if len(body) >= 400 or answer_label(text):
         return False
-    if body.endswith("?") or has_question_label(text):
+    if level_tag(body)[0].endswith("?") or has_question_label(text):  # "What is X? (Senior)" too
         return True
     stands_out = heading is not None or bool(_WHOLLY_BOLD.match(text)) or (
         line.text[:1] not in " \t" and bool(_NUMBER.match(body)))

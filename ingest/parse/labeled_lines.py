@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 
 from ingest.document import Line
+from ingest.levels import level_tag
 from ingest.parse import register
 from ingest.parse.base import Draft
 from ingest.parse.questions import answer_label, has_question_label, looks_like_question
@@ -37,7 +38,7 @@ def _classify(text: str) -> str:
     """'q' (question), 'label' (answer point) or '' (not part of the shape)."""
     if not text:
         return ""
-    if has_question_label(text) or (text.rstrip().endswith("?") and looks_like_question(text)):
+    if has_question_label(text) or (level_tag(text.rstrip())[0].endswith("?") and looks_like_question(text)):
         return "q"
     if is_label_line(text) or answer_label(text):
         return "label"
