@@ -60,3 +60,25 @@ def test_anki_export_without_notes(tmp_path):
     with pytest.raises(LoadError) as info:
         load(p)
     assert "empty_deck.txt" in str(info.value) and "without notes" in info.value.reason
+
+
+def test_older_anki_export_without_header_lines():
+    """Anki before 2.1.55 wrote no `#` header: every line is front<TAB>back<TAB>tags, HTML inside."""
+    doc = load(BANKS / "anki_legacy.txt")
+    assert doc.kind == "anki"
+    records = parse_document(doc)
+    assert_records(records, [
+        ("What is dropout?", "Randomly zeroes units during training.\nReduces co-adaptation.", "unknown", "en"),
+        ("Що таке перенавчання?", "Модель запам'ятовує шум навчальних даних.", "junior", "uk"),
+        ("What does an encoder do?", "Maps the input to a hidden representation.", "unknown", "en"),
+        ("Name two optimizers.", "SGD with momentum and Adam.", "senior", "en"),
+    ])
+    assert records[0].tags == ["nn", "regularization"]
+    assert [r.locator for r in records] == ["1", "2", "3", "4"]
+
+
+def test_tab_indented_plain_text_is_not_an_anki_export(tmp_path):
+    p = tmp_path / "notes.txt"
+    p.write_text("What is a tensor?\n\tA multi-dimensional array.\nWhat is a batch?\n\tA group of examples.\n"
+                 "Key\tvalue table row\n", encoding="utf-8")
+    assert load(p).kind == "txt"
