@@ -9,10 +9,14 @@ there first, so CI never skips them.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
+import numpy as np
 import pytest
+
+from tutor.embed import VectorEmbeddings
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -176,6 +180,18 @@ def _bagging_record():
 
 
 BAGGING = _bagging_record()
+
+
+class HashEmbeddings(VectorEmbeddings):
+    """Vectors made from each text's hash: the ingest pipeline's plumbing without loading a model."""
+
+    name = "hash"
+    dim = 8
+
+    def _passages(self, texts):
+        return np.array([np.frombuffer(hashlib.sha256(t.encode()).digest()[:8], np.uint8) + 1.0 for t in texts])
+
+    _queries = _passages
 
 
 class FakeLLM:

@@ -134,6 +134,18 @@ def assert_png(path: Path) -> None:
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 5000, f"{path} is not a real screenshot"
 
 
+def open_app(browser, url: str):
+    """A page on the app, once its chat box shows: (page, the chat box)."""
+    from playwright.sync_api import expect
+
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.set_default_timeout(STEP_TIMEOUT_MS)
+    page.goto(url, wait_until="domcontentloaded")
+    box = page.get_by_test_id("stChatInputTextArea")
+    expect(box).to_be_visible(timeout=START_TIMEOUT_S * 1000)
+    return page, box
+
+
 def test_chat_citation_and_interview_in_a_browser(server, tmp_path):
     from playwright.sync_api import expect, sync_playwright
 
@@ -142,11 +154,7 @@ def test_chat_citation_and_interview_in_a_browser(server, tmp_path):
     with sync_playwright() as p:
         browser = launch(p)
         try:
-            page = browser.new_page(viewport={"width": 1280, "height": 900})
-            page.set_default_timeout(STEP_TIMEOUT_MS)
-            page.goto(server, wait_until="domcontentloaded")
-            box = page.get_by_test_id("stChatInputTextArea")
-            expect(box).to_be_visible(timeout=START_TIMEOUT_S * 1000)
+            page, box = open_app(browser, server)
             # Ask; the streamed answer appears with its citations.
             box.fill("What is overfitting and how can you prevent it?")
             box.press("Enter")
@@ -258,10 +266,7 @@ def test_upload_a_csv_and_a_pdf_then_ask_about_one(upload_server, tmp_path):
     with sync_playwright() as p:
         browser = launch(p)
         try:
-            page = browser.new_page(viewport={"width": 1280, "height": 900})
-            page.set_default_timeout(STEP_TIMEOUT_MS)
-            page.goto(url, wait_until="domcontentloaded")
-            expect(page.get_by_test_id("stChatInputTextArea")).to_be_visible(timeout=START_TIMEOUT_S * 1000)
+            page, _ = open_app(browser, url)
             page.get_by_test_id("stSidebar").get_by_text("Library", exact=True).click()
             uploader = page.get_by_test_id("stFileUploader")
             expect(uploader).to_be_visible()

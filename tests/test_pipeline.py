@@ -3,7 +3,6 @@ swap; with a stand-in embedder (fast) bad input reported and skipped, earlier re
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import shutil
@@ -16,12 +15,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import INVENTORY, SEEDS, seed_path
+from conftest import INVENTORY, SEEDS, HashEmbeddings, seed_path
 
 from eval.gold import load_inventory, match_inventory
 from ingest.pipeline import ingest
 from tutor.config import get_settings
-from tutor.embed import VectorEmbeddings
 from tutor.retrieve import Retriever
 from tutor.store import IndexError_, read_manifest, read_records
 
@@ -35,24 +33,12 @@ def _settings(tmp_path, **kw):
     return get_settings(cache=tmp_path / "empty-cache", threads=2, **kw)
 
 
-class _HashEmbeddings(VectorEmbeddings):
-    """Vectors made from each text's hash: the pipeline's plumbing without loading a model."""
-
-    name = "hash"
-    dim = 8
-
-    def _passages(self, texts):
-        return np.array([np.frombuffer(hashlib.sha256(t.encode()).digest()[:8], np.uint8) + 1.0 for t in texts])
-
-    _queries = _passages
-
-
 @pytest.fixture
 def hash_embedder(monkeypatch) -> tuple[str, ...]:
-    """The `embedders` argument for an ingest that embeds with _HashEmbeddings."""
+    """The `embedders` argument for an ingest that embeds with HashEmbeddings."""
     import ingest.pipeline as pipeline
 
-    monkeypatch.setattr(pipeline, "get_embedder", lambda name, threads=None: _HashEmbeddings())
+    monkeypatch.setattr(pipeline, "get_embedder", lambda name, threads=None: HashEmbeddings())
     return ("hash",)
 
 

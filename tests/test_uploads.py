@@ -6,20 +6,19 @@ any work; the slow one ingests the fixtures (tests/fixtures/uploads: a CSV and a
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import HashEmbeddings
 
 import ingest.pipeline as pipeline
 import ingest.uploads as uploads
 from ingest.pipeline import ingest
 from ingest.uploads import MB, Upload, UploadError, add_uploads, remove_upload, uploaded_sources, uploads_dir
 from tutor.config import get_settings
-from tutor.embed import VectorEmbeddings
 from tutor.store import read_chunks, read_manifest, read_records
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -31,21 +30,9 @@ NOTES_V2 = ("Beginner Level\n\n1. What is a tensor?\n\nA multi-dimensional array
             "2. What is a gradient?\n\nThe vector of partial derivatives of a function.\n")
 
 
-class _HashEmbeddings(VectorEmbeddings):
-    """Vectors made from each text's hash: the plumbing without a model."""
-
-    name = "hash"
-    dim = 8
-
-    def _passages(self, texts):
-        return np.array([np.frombuffer(hashlib.sha256(t.encode()).digest()[:8], np.uint8) + 1.0 for t in texts])
-
-    _queries = _passages
-
-
 @pytest.fixture
 def hashed(monkeypatch):
-    monkeypatch.setattr(pipeline, "get_embedder", lambda name, threads=None: _HashEmbeddings())
+    monkeypatch.setattr(pipeline, "get_embedder", lambda name, threads=None: HashEmbeddings())
     return ("hash",)
 
 
