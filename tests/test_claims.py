@@ -37,9 +37,21 @@ CONTRADICTIONS = [
     ("flip", "Kernel SVM: Non-linear", "Kernel SVM is a linear classifier, so it needs separable data."),
     ("flip", "Logistic regression: Linear", "Logistic regression is a non-linear model of the features."),
     ("flip", "Ядрова SVM: нелінійна", "Ядрова SVM — лінійний класифікатор, тому потрібні лінійно роздільні дані."),
+    # Something the reference prescribes, called optional or unneeded.
+    ("dismissal", "A trained model should be monitored in production for drift.",
+     "Once it passed validation, monitoring the model in production isn't really necessary."),
+    ("dismissal", "Knows to standardize features before k-means", "You don't need to standardize features for k-means."),
+    ("dismissal", "Backups of the feature store are essential.", "Feature store backups are optional."),
+    ("dismissal", "Перед кластеризацією ознаки потрібно нормалізувати.",
+     "Нормалізувати ознаки перед кластеризацією не треба."),
+    ("dismissal", "Спостереження повинні бути незалежними.", "Незалежність спостережень не обов'язкова."),
 ]
 
 AGREEMENTS = [
+    # A dismissal the reference agrees with, or about something else than what it prescribes.
+    ("Autoencoders learn from unlabeled data.", "Labels are not needed: the network reconstructs its input."),
+    ("Tree models do not need feature scaling.", "You don't need to scale features for a random forest."),
+    ("The model should be monitored in production.", "A second GPU is optional for serving."),
     ("Bagging reduces variance by averaging many trees.", "Averaging many bootstrapped trees reduces the variance."),
     ("Stateful RNN: the hidden state is not reset at the beginning of each batch.",
      "A stateless RNN resets its hidden state at the start of each batch."),

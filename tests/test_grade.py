@@ -83,6 +83,29 @@ def test_an_answer_that_swaps_a_tables_columns_is_contradicted(grader):
     assert not right.contradicted and right.score > wrong.score
 
 
+DEPLOY = Record(
+    "fixed0000003", "mine.md", "12", "MLOps", "middle", "en", "How do you put a model into production?",
+    answer=("Package the model with its dependencies in a container and serve it behind an API. "
+            "The model should be monitored in production for drift and falling accuracy. "
+            "Keep every model version in a registry so you can roll back."),
+    key_points=["Packages the model in a container behind an API",
+                "Knows the model should be monitored in production for drift",
+                "Keeps model versions in a registry to roll back"],
+)
+
+
+@pytest.mark.slow
+def test_a_prescribed_step_called_unnecessary_is_contradicted(grader):
+    """A dismissal of what the reference prescribes is a claim, and an on-topic sentence elsewhere that
+    only loosely covers the point does not excuse it (it must state the point at least as closely)."""
+    wrong = grader.grade(DEPLOY, "You package the model in a container and serve it behind an API. Once it "
+                                 "was validated offline its accuracy stays put, so monitoring the model in "
+                                 "production for drift isn't really necessary. Keep versions in a registry.")
+    right = grader.grade(DEPLOY, "You package the model in a container and serve it behind an API. Then you "
+                                 "monitor the model in production for drift. Keep versions in a registry.")
+    assert [c.rule for c in wrong.contradicted] == ["dismissal"], wrong.contradicted
+    assert not right.contradicted and right.score > wrong.score + 30, (right.score, wrong.score)
+
 @pytest.mark.slow
 def test_saying_more_of_the_reference_than_the_rubric_counts(grader):
     narrow = grader.grade(COMPARISON, "Bagging trains its models in parallel, and boosting trains them sequentially.")

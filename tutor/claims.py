@@ -12,6 +12,9 @@ rules, each a general fact about how misconceptions are worded:
   both sides in the same roles as the reference does not.
 - **Negation**: the two sentences share most of their content but exactly one of them is negated
   ("L1 never sets weights to zero" against "L1 sets some weights exactly to zero").
+- **Dismissal**: the candidate calls something optional or unneeded ("monitoring isn't necessary",
+  "you don't need to scale the features", "маски не потрібні") that the aligned reference sentence
+  prescribes ("the model should be monitored", "features need to be standardized").
 - **Numbers and formulas**: the same quantity is given a different formula (`F1 = (P+R)/2` against
   `F1 = 2PR/(P+R)`) or different numbers in otherwise matching sentences.
 
@@ -86,7 +89,25 @@ for _concept, _words in {
 _EXACT_ONLY = {"high", "low", "cut", "drop", "more", "less", "fast", "slow", "train", "l1", "l2", "bias", "lower"}
 _PREFIX_KEYS = sorted((k for k in _CONCEPT_PREFIXES if k not in _EXACT_ONLY), key=len, reverse=True)
 
+# "Not needed" and "needed" as one token each, before negators are read: a dismissal is its own
+# claim (tutor.claims Dismissal rule), not a negation of the sentence.
+_DISMISS = re.compile(
+    r"\b(?:do(?:es)?n['’]?t|do(?:es)?\s+not|never)\s+(?:really\s+|even\s+)?need(?:s)?(?:\s+to)?\b"
+    r"|\bno\s+need\s+(?:to|for)\b|\bneedn['’]?t\b|\b(?:should|must)\s*n['’]?o?t\b"
+    r"|\b(?:is|are|was|were)?n['’]?t\s+(?:really\s+|strictly\s+|even\s+)?(?:necessary|needed|required|important|essential)\b"
+    r"|\bnot\s+(?:really\s+|strictly\s+|even\s+)?(?:necessary|needed|required|important|essential)\b"
+    r"|\b(?:optional|unnecessary|unneeded)\b"
+    r"|(?<!\w)не\s+(?:дуже\s+)?(?:потрібн\w*|треба|обов['’]язков\w*|варто|слід|мусить|мусять|важлив\w*|необхідн\w*)"
+    r"|(?<!\w)(?:необов['’]язков\w*|непотрібн\w*|зайв\w*)", re.I)
+_REQUIRE = re.compile(
+    r"\bneed(?:s|ed)?\b|\b(?:necessary|required|requires?|must|should|important|essential|crucial)\b"
+    r"|\b(?:knows?|remember|make\s+sure)\s+to\b|\bensure\b"
+    r"|(?<!\w)(?:потрібн\w*|треба|необхідн\w*|слід|варто|важлив\w*|обов['’]язков\w*|мусить|мусять|повинн\w*"
+    r"|мають\s+бути|має\s+бути)", re.I)
+
 _MULTIWORD = [
+    (_DISMISS, " DISMISSTOKEN "),
+    (_REQUIRE, " NEEDTOKEN "),
     (re.compile(r"\bfalse[\s-]+positives?\b|хибно[\s-]*позитивн\w*", re.I), " FPTOKEN "),
     (re.compile(r"\bfalse[\s-]+negatives?\b|хибно[\s-]*негативн\w*", re.I), " FNTOKEN "),
     (re.compile(r"\btrue[\s-]+positives?\b|істинно[\s-]*позитивн\w*", re.I), " TPTOKEN "),
@@ -101,7 +122,8 @@ _MULTIWORD = [
     (re.compile(r"\bturn(?:s|ed)?\s+on\b|\benabled?\b|увімкн\w*", re.I), " ONTOKEN "),
 ]
 _TOKEN_CONCEPTS = {"fptoken": "+fp", "fntoken": "+fn", "tptoken": "+tp", "tntoken": "+tn", "fp": "+fp",
-                   "fn": "+fn", "tp": "+tp", "tn": "+tn", "offtoken": "+off", "ontoken": "+on"}
+                   "fn": "+fn", "tp": "+tp", "tn": "+tn", "offtoken": "+off", "ontoken": "+on",
+                   "dismisstoken": "+dismiss", "needtoken": "+need"}
 
 NEGATORS = frozenset(
     "not no never cannot cant can't don't doesn't isn't aren't won't wasn't weren't didn't shouldn't "
@@ -191,6 +213,7 @@ def _content(seq: tuple[str, ...]) -> set[str]:
 # stand in the reference (the numbers: tutor/tuning.py).
 FLIP_MIN_GAIN = GRADING.flip_min_gain
 NEGATION_MIN_SHARED = GRADING.negation_min_shared
+G_DISMISS_WINDOW = GRADING.dismiss_window
 
 
 def conflict(candidate: str, reference: str, cross: bool = False) -> Conflict | None:
@@ -284,6 +307,13 @@ def _clause_conflicts(candidate: str, reference: str, cross: bool, named: set[st
         if shared >= NEGATION_MIN_SHARED and len(cc & rc) >= 3:
             found.append(Conflict("negation", "negated" if c.negated else "reference negated", 0.4 + 0.4 * shared))
 
+    # Something the reference prescribes, called optional or unneeded.
+    if "+dismiss" in c.seq and "+need" in r.seq and "+dismiss" not in r.seq:
+        said = _near(c.seq, "+dismiss", G_DISMISS_WINDOW)
+        needed = _near(r.seq, "+need", G_DISMISS_WINDOW)
+        if said & needed:
+            found.append(Conflict("dismissal", f"{'/'.join(sorted(said & needed))}: optional ↔ needed", 0.7))
+
     # Numbers given for the same statement.
     if c.numbers and r.numbers and not (c.numbers & r.numbers) and cc and rc:
         shared = len(cc & rc) / min(len(cc), len(rc))
@@ -291,6 +321,20 @@ def _clause_conflicts(candidate: str, reference: str, cross: bool, named: set[st
             found.append(Conflict("number", f"{sorted(c.numbers)} vs {sorted(r.numbers)}", 0.6))
 
     return found
+
+
+_MARKERS = frozenset({"+dismiss", "+need"})
+
+
+def _near(seq: tuple[str, ...], marker: str, window: int) -> set[str]:
+    """The content words within `window` tokens of every occurrence of a marker concept: what a
+    dismissal or a requirement is about ("monitoring +dismiss", "+need standardize features")."""
+    out: set[str] = set()
+    for i, t in enumerate(seq):
+        if t == marker:
+            out |= {w for w in seq[max(0, i - window) : i + window + 1]
+                    if w not in DIRECTIONS and w not in _MARKERS and w not in _WEAK and not w.isdigit()}
+    return out
 
 
 def _governs(direction: str, ref: tuple[str, ...], cand: tuple[str, ...]) -> bool:

@@ -386,7 +386,8 @@ class Grader:
                 p = j if j < len(points) else int(to_point[j].argmax())
                 # Another sentence of the answer states the point and does not clash with it: a
                 # candidate rarely says both, so the clash is more likely the rules' misreading.
-                elsewhere = any(sentence_cov[p, k] >= G.covered_at and conflict(sentences[k], points[p]) is None
+                elsewhere = any(sentence_cov[p, k] >= G.covered_at and sims[k, p] >= sims[i, p]
+                                and conflict(sentences[k], points[p]) is None
                                 for k in range(len(sentences)) if k != i)
                 if elsewhere:
                     continue

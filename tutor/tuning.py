@@ -187,6 +187,9 @@ class Grading:
     # counts when the two sentences share this share of the shorter one's content stems.
     flip_min_gain: float = 1.0
     negation_min_shared: float = 0.75
+    # A dismissal ("X isn't necessary") and a requirement ("X should be …") are about the same thing when
+    # a content word within this many tokens of each is shared.
+    dismiss_window: int = 4
 
 
 GRADING = Grading()
