@@ -140,6 +140,9 @@ def open_app(browser, url: str):
 
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     page.set_default_timeout(STEP_TIMEOUT_MS)
+    # expect() keeps its own 5 s default: on 2 busy cores a page switch can rerun the script for longer
+    # (CI, a84a623: the Library page's uploader not yet drawn 5 s after the click).
+    expect.set_options(timeout=STEP_TIMEOUT_MS)
     page.goto(url, wait_until="domcontentloaded")
     box = page.get_by_test_id("stChatInputTextArea")
     expect(box).to_be_visible(timeout=START_TIMEOUT_S * 1000)
