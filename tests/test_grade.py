@@ -106,6 +106,7 @@ def test_a_prescribed_step_called_unnecessary_is_contradicted(grader):
     assert [c.rule for c in wrong.contradicted] == ["dismissal"], wrong.contradicted
     assert not right.contradicted and right.score > wrong.score + 30, (right.score, wrong.score)
 
+
 @pytest.mark.slow
 def test_saying_more_of_the_reference_than_the_rubric_counts(grader):
     narrow = grader.grade(COMPARISON, "Bagging trains its models in parallel, and boosting trains them sequentially.")

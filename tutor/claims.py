@@ -94,8 +94,8 @@ _PREFIX_KEYS = sorted((k for k in _CONCEPT_PREFIXES if k not in _EXACT_ONLY), ke
 _DISMISS = re.compile(
     r"\b(?:do(?:es)?n['’]?t|do(?:es)?\s+not|never)\s+(?:really\s+|even\s+)?need(?:s)?(?:\s+to)?\b"
     r"|\bno\s+need\s+(?:to|for)\b|\bneedn['’]?t\b|\b(?:should|must)\s*n['’]?o?t\b"
-    r"|\b(?:is|are|was|were)?n['’]?t\s+(?:really\s+|strictly\s+|even\s+)?(?:necessary|needed|required|important|essential)\b"
-    r"|\bnot\s+(?:really\s+|strictly\s+|even\s+)?(?:necessary|needed|required|important|essential)\b"
+    r"|\b(?:(?:is|are|was|were)n['’]?t|not)\s+(?:really\s+|strictly\s+|even\s+)?"
+    r"(?:necessary|needed|required|important|essential)\b"
     r"|\b(?:optional|unnecessary|unneeded)\b"
     r"|(?<!\w)не\s+(?:дуже\s+)?(?:потрібн\w*|треба|обов['’]язков\w*|варто|слід|мусить|мусять|важлив\w*|необхідн\w*)"
     r"|(?<!\w)(?:необов['’]язков\w*|непотрібн\w*|зайв\w*)", re.I)
@@ -213,7 +213,7 @@ def _content(seq: tuple[str, ...]) -> set[str]:
 # stand in the reference (the numbers: tutor/tuning.py).
 FLIP_MIN_GAIN = GRADING.flip_min_gain
 NEGATION_MIN_SHARED = GRADING.negation_min_shared
-G_DISMISS_WINDOW = GRADING.dismiss_window
+DISMISS_WINDOW = GRADING.dismiss_window
 
 
 def conflict(candidate: str, reference: str, cross: bool = False) -> Conflict | None:
@@ -309,8 +309,8 @@ def _clause_conflicts(candidate: str, reference: str, cross: bool, named: set[st
 
     # Something the reference prescribes, called optional or unneeded.
     if "+dismiss" in c.seq and "+need" in r.seq and "+dismiss" not in r.seq:
-        said = _near(c.seq, "+dismiss", G_DISMISS_WINDOW)
-        needed = _near(r.seq, "+need", G_DISMISS_WINDOW)
+        said = _near(c.seq, "+dismiss", DISMISS_WINDOW)
+        needed = _near(r.seq, "+need", DISMISS_WINDOW)
         if said & needed:
             found.append(Conflict("dismissal", f"{'/'.join(sorted(said & needed))}: optional ↔ needed", 0.7))
 

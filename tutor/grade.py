@@ -9,8 +9,9 @@
    gone), and term overlap (same language only).
 4. Contradictions: every sentence of the answer is aligned with the reference's points and
    sentences it is about (a Markdown table counts as one sentence per cell, naming its row and
-   column, so a swap of a comparison's columns is visible; code is no reference); the no-model checks of tutor.claims (flips of opposite pairs, negation,
-   dismissals of what the reference prescribes, formula and number mismatches) decide whether it says the opposite. A model judge
+   column, so a swap of a comparison's columns is visible; code is no reference); the no-model
+   checks of tutor.claims (flips of opposite pairs, negation, dismissals of what the reference
+   prescribes, formula and number mismatches) decide whether it says the opposite. A model judge
    (tutor.judge), when there is one, gives p(contradicted) per sentence first: a sentence it doubts
    covers less (nothing when it is sure) and costs in proportion. A contradicted point counts as
    worse than a missed one; an answer whose claims are contradicted lands in the "wrong" band.
