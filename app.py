@@ -10,6 +10,7 @@ rendered as HTML: it goes through st.text, or through Markdown only after escape
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from contextlib import contextmanager
 from pathlib import Path
@@ -387,18 +388,60 @@ def show_grade(result, title: str = "Grade") -> None:
         st.caption(esc(result.feedback))
 
 
+def voice_input(name: str, record, lock, settings) -> None:
+    """A microphone beside the answer box: a new recording is transcribed into the box, to correct
+    before it is graded; its SpokenAnswer waits in the session for the submit."""
+    from tutor.speech import SpeechError, spoken_answer, voice_unavailable
+
+    problem = voice_unavailable(record.lang, settings)
+    if problem:
+        st.caption(f":material/mic_off: {esc(problem)}")
+        return
+    # A new key per answer: the last answer's recording must not stay in the widget.
+    key = f"{name}-audio-{st.session_state.get('voice-round', 0)}"
+    audio = st.audio_input("Or answer out loud: record, then correct the transcript below", key=key)
+    if audio is None:
+        return
+    data = audio.getvalue()
+    digest = hashlib.sha256(data).hexdigest()
+    if st.session_state.get(f"{name}-audio-digest") == digest:
+        return
+    with st.spinner("Transcribing your answer…"), lock:
+        try:
+            spoken = spoken_answer(data, record, settings)
+        except SpeechError as exc:
+            st.error(esc(str(exc)))
+            return
+    st.session_state[f"{name}-audio-digest"] = digest
+    st.session_state[f"{name}-spoken"] = spoken
+    st.session_state[f"{name}-text"] = spoken.transcript
+
+
+def show_delivery(spoken, lang: str) -> None:
+    if spoken is not None:
+        st.caption(f":material/mic: Delivery (not part of the score): {esc(spoken.delivery.describe(lang))}")
+
+
 def answer_form(name: str, label: str, height: int, submit_label: str, skip_label: str, on_submit,
-                lock, settings) -> None:
-    """An answer box with submit/skip; a submitted (or skipped, "") answer is graded and saved."""
+                lock, settings, record) -> None:
+    """An answer box with submit/skip and a microphone for `record`'s question; a submitted (or
+    skipped, "") answer is graded and saved, a spoken one with its transcript and delivery notes."""
+    voice_input(name, record, lock, settings)
     with st.form(f"{name}-form", clear_on_submit=True):
         text = st.text_area(label, height=height, key=f"{name}-text")
         c1, c2 = st.columns([1, 1])
         submit = c1.form_submit_button(submit_label, type="primary")
         skip = c2.form_submit_button(skip_label)
     if submit or skip:
+        spoken = st.session_state.pop(f"{name}-spoken", None)
+        st.session_state.pop(f"{name}-audio-digest", None)
+        st.session_state["voice-round"] = st.session_state.get("voice-round", 0) + 1
         # Grading (InterviewFlow.submit / submit_follow_up) takes a few seconds: say so while it runs.
         with st.spinner("Grading your answer…" if submit else "Saving…"), lock, progress_db(settings) as progress:
-            on_submit("" if skip else text, progress)
+            if skip:
+                on_submit("", progress)
+            else:
+                on_submit(text, progress, spoken=spoken)
         st.rerun()
 
 
@@ -439,7 +482,7 @@ def interview_page(settings, index, llm) -> None:
     st.caption(esc(S.record_meta(record)))
     st.subheader(esc(record.question))
     if flow.phase == "answer":
-        answer_form("answer", "Your answer", 160, "Submit answer", "Skip", flow.submit, lock, settings)
+        answer_form("answer", "Your answer", 160, "Submit answer", "Skip", flow.submit, lock, settings, record)
         return
 
     turn = flow.turn
@@ -449,15 +492,17 @@ def interview_page(settings, index, llm) -> None:
         st.markdown("**Your answer**")
         st.text(turn.answer)
         show_grade(turn.result)
+        show_delivery(turn.spoken, record.lang)
     if flow.phase == "follow":
         st.markdown(f"**Follow-up:** {esc(flow.follow.text)}")
         answer_form("follow", "Your answer to the follow-up", 120, "Submit follow-up", "Skip follow-up",
-                    flow.submit_follow_up, lock, settings)
+                    flow.submit_follow_up, lock, settings, flow.follow.record)
         return
     if flow.follow is not None:
         st.markdown(f"**Follow-up:** {esc(flow.follow.text)}")
         if flow.follow_result is not None:
             show_grade(flow.follow_result, "Follow-up grade")
+            show_delivery(flow.follow_spoken, record.lang)
         else:
             st.caption("Follow-up skipped.")
     with st.expander("Reference answer"):

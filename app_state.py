@@ -453,6 +453,7 @@ class InterviewFlow:
         self.turn = None
         self.follow = None
         self.follow_result = None
+        self.follow_spoken = None  # the follow-up answer's SpokenAnswer, when it was said aloud
         self.report_md: bytes | None = None
         self.report_pdf: bytes | None = None
         self.report_error: str | None = None
@@ -474,7 +475,8 @@ class InterviewFlow:
         s = self.scores
         return round(sum(s) / len(s), 1) if s else None
 
-    def submit(self, text: str, progress=None):
+    def submit(self, text: str, progress=None, spoken=None):
+        """Grade the answer (a tutor.interview.SpokenAnswer when it was said aloud), or skip on ""."""
         if self.phase != "answer" or self.record is None:
             return None
         text = (text or "").strip()
@@ -483,22 +485,23 @@ class InterviewFlow:
                 self.turn = self.session.skip(self.record)
                 self.follow = None
             else:
-                self.turn = self.session.answer(self.record, text)
+                self.turn = self.session.answer(self.record, text, spoken=spoken)
                 self.follow = self.session.follow_up(self.turn)
-        self.follow_result = None
+        self.follow_result, self.follow_spoken = None, None
         self.phase = "follow" if self.follow is not None else "review"
         return self.turn
 
     def skip(self, progress=None):
         return self.submit("", progress)
 
-    def submit_follow_up(self, text: str, progress=None):
+    def submit_follow_up(self, text: str, progress=None, spoken=None):
         if self.phase != "follow" or self.follow is None:
             return None
         text = (text or "").strip()
         with attached(self.session, progress):
             if text:
-                self.follow_result = self.session.answer_follow_up(self.turn, self.follow, text)
+                self.follow_result = self.session.answer_follow_up(self.turn, self.follow, text, spoken=spoken)
+                self.follow_spoken = spoken
             else:
                 self.session.skip_follow_up(self.turn, self.follow)
                 self.follow_result = None
@@ -509,7 +512,7 @@ class InterviewFlow:
         if self.phase != "review":
             return
         self.i += 1
-        self.turn, self.follow, self.follow_result = None, None, None
+        self.turn, self.follow, self.follow_result, self.follow_spoken = None, None, None, None
         if self.i >= self.total:
             self.finish(progress)
         else:

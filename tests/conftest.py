@@ -87,7 +87,7 @@ def _refuse(what: str):
 
 @pytest.fixture(autouse=True)
 def _fast_tier_loads_no_model(request, monkeypatch):
-    """Outside `slow`, loading an embedder, the reranker or a local LLM, or running the Streamlit app
+    """Outside `slow`, loading an embedder, the reranker, a local LLM or the speech model, or running the Streamlit app
     fails the test, so the fast tier stays fast and its marks stay true."""
     if request.node.get_closest_marker("slow"):
         yield
@@ -97,8 +97,10 @@ def _fast_tier_loads_no_model(request, monkeypatch):
     import tutor.embed
     import tutor.llm
     import tutor.rerank
+    import tutor.speech
 
     monkeypatch.setattr(tutor.embed.VectorEmbeddings, "_model", _refuse("loads an embedding model"))
+    monkeypatch.setattr(tutor.speech, "_load_whisper", _refuse("loads the speech model"))
     monkeypatch.setattr(tutor.rerank.CrossEncoder, "__init__", _refuse("loads the reranker"))
     monkeypatch.setattr(tutor.llm, "_load_llama", _refuse("loads a local LLM"))
     if "streamlit.testing.v1" in sys.modules:
@@ -163,6 +165,43 @@ def indexed_records(seed_index):
     from tutor.store import read_records
 
     return read_records(seed_index)
+
+
+@pytest.fixture(scope="session")
+def speech_settings():
+    """Settings for the real speech model: its assembled copy lives in the tests' cache."""
+    from tutor.config import get_settings
+
+    return get_settings(cache=CACHE, threads=2, speech_api_base=None)
+
+
+@pytest.fixture(scope="session")
+def speech_clips():
+    """Our spoken answers (eval/speech/clips.jsonl) as espeak-ng WAV clips, made once into the cache."""
+    from eval.speech import make_clips
+
+    return make_clips(CACHE / "speech-clips")
+
+
+@pytest.fixture(scope="session")
+def speech_records(speech_clips, indexed_records):
+    """The seed record each clip answers (matched through the inventory, like the grading sets)."""
+    from eval.gold import load_inventory, match_inventory
+
+    inventory = [i for i in load_inventory(INVENTORY) if i["id"] in {c.inventory_id for c in speech_clips}]
+    mapping = match_inventory(inventory, indexed_records)
+    by_id = {r.id: r for r in indexed_records}
+    return [by_id[mapping[c.inventory_id]] for c in speech_clips]
+
+
+@pytest.fixture(scope="session")
+def speech_transcripts(speech_clips, speech_records, speech_settings):
+    """The real Whisper model's transcript of every clip, with its record's terms as context (the
+    model loads once)."""
+    from tutor.speech import speech_context, transcribe
+
+    return [transcribe(c.wav, r.lang, speech_settings, context=speech_context(r))
+            for c, r in zip(speech_clips, speech_records, strict=True)]
 
 
 # A record of our own for tests that grade on a fixed, known rubric (no bank needed).

@@ -712,3 +712,46 @@ def _join_warm_up(timeout_s: float = 120) -> None:
     for thread in threading.enumerate():
         if thread.name == "tutor-warm-up":
             thread.join(timeout_s)
+
+
+# -- answering out loud (the microphone beside the answer box) --------------------------------------
+
+
+def _interview_on(at, lang: str):
+    at = _start_interview(at, n=1, lang=lang)
+    assert at.session_state["interview"].record.lang == lang
+    return at
+
+
+@pytest.mark.slow
+def test_the_microphone_is_offered_for_english_and_explained_for_ukrainian(app_env, monkeypatch):
+    monkeypatch.delenv("TUTOR_SPEECH_API_BASE", raising=False)
+    at = _interview_on(new_app(), "en")
+    assert not [c for c in at.caption if "mic_off" in c.value], [c.value for c in at.caption]
+    assert "audio_input" in {getattr(n, "type", None) for n in at.main}, "the microphone is shown"
+    at = _interview_on(new_app(), "uk")
+    why = [c.value.replace("\\", "") for c in at.caption if "mic_off" in c.value]  # shown escaped
+    assert why and "Ukrainian" in why[0] and "TUTOR_SPEECH_API_BASE" in why[0]
+    assert "audio_input" not in {getattr(n, "type", None) for n in at.main}
+
+
+@pytest.mark.slow
+def test_ukrainian_voice_is_offered_with_a_speech_endpoint(app_env, monkeypatch):
+    monkeypatch.setenv("TUTOR_SPEECH_API_BASE", "http://127.0.0.1:9/v1")
+    at = _interview_on(new_app(), "uk")
+    assert not [c for c in at.caption if "mic_off" in c.value]
+    assert "audio_input" in {getattr(n, "type", None) for n in at.main}
+
+
+@pytest.mark.slow
+def test_without_the_speech_packages_the_page_says_what_to_install(app_env, monkeypatch):
+    from test_speech import hide_speech_packages
+
+    monkeypatch.delenv("TUTOR_SPEECH_API_BASE", raising=False)
+    hide_speech_packages(monkeypatch)
+    at = _interview_on(new_app(), "en")
+    why = [c.value.replace("\\", "") for c in at.caption if "mic_off" in c.value]
+    assert why and "pip install faster-whisper==1.2.1" in why[0]
+    at.text_area(key="answer-text").set_value("Typed answers still work.")
+    at.form_submit_button[0].click().run()
+    assert not at.exception and [m for m in at.metric if m.label == "Grade"]

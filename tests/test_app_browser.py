@@ -9,7 +9,9 @@ server is stopped in the fixture's teardown.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -79,15 +81,16 @@ def bank_index(tmp_path_factory) -> Path:
     return dest
 
 
-def serve(index: Path, tmp_path_factory):
+def serve(index: Path, tmp_path_factory, db: Path | None = None):
     """`streamlit run app.py` on a free port over `index` (TUTOR_LLM=none); yields its URL and stops
     it afterwards (the server's log must hold no traceback)."""
     _require_browser()
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     log = tmp_path_factory.mktemp("streamlit-log") / "server.log"
+    db = db or tmp_path_factory.mktemp("browser-db") / "progress.sqlite"
     env = {**os.environ, "TUTOR_INDEX": str(index), "TUTOR_LLM": "none", "TUTOR_CACHE": str(CACHE),
-           "TUTOR_DB": str(tmp_path_factory.mktemp("browser-db") / "progress.sqlite"), "TUTOR_THREADS": "2",
+           "TUTOR_DB": str(db), "TUTOR_THREADS": "2", "TUTOR_SPEECH_API_BASE": "",
            "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
     streamlit = shutil.which("streamlit", path=str(Path(sys.executable).parent)) or "streamlit"
     with open(log, "wb") as out:
@@ -125,8 +128,8 @@ def upload_server(bank_index, tmp_path_factory):
         yield url, index
 
 
-def launch(p):
-    return p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+def launch(p, *extra_args: str):
+    return p.chromium.launch(executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, *extra_args], headless=True)
 
 
 def assert_png(path: Path) -> None:
@@ -321,3 +324,73 @@ def test_upload_a_csv_and_a_pdf_then_ask_about_one(upload_server, tmp_path):
         Path(keep).mkdir(parents=True, exist_ok=True)
         for png in shots.glob("*.png"):
             shutil.copy(png, Path(keep) / png.name)
+
+
+@pytest.fixture
+def voice_server(bank_index, tmp_path_factory):
+    """A server of its own whose progress database the test reads afterwards."""
+    db = tmp_path_factory.mktemp("voice-db") / "progress.sqlite"
+    for url in serve(bank_index, tmp_path_factory, db=db):
+        yield url, db
+
+
+def test_a_spoken_answer_is_transcribed_corrected_and_graded(voice_server, speech_clips, tmp_path):
+    """Mock interview: Chromium's fake microphone plays one of our espeak-ng clips into st.audio_input;
+    the transcript lands in the answer box, is corrected, graded, shown with delivery notes and saved."""
+    import sqlite3
+
+    from playwright.sync_api import expect, sync_playwright
+
+    url, db = voice_server
+    clip = speech_clips[0]  # en-01: overfitting, with one "um"
+    with sync_playwright() as p:
+        # The fake device plays the clip once (%noloop) as the microphone; no permission prompt.
+        browser = launch(p, "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+                         f"--use-file-for-fake-audio-capture={clip.wav}%noloop")
+        try:
+            page, _ = open_app(browser, url)
+            page.get_by_test_id("stSidebar").get_by_text("Mock interview", exact=True).click()
+            language = page.get_by_test_id("stSelectbox").filter(has_text="Language")
+            expect(language).to_be_visible()
+            language.click()
+            page.get_by_role("option", name="en", exact=True).click()
+            page.get_by_role("button", name="Start the interview").click()
+            mic = page.get_by_test_id("stAudioInput")
+            expect(mic).to_be_visible()
+            mic.get_by_role("button", name="Record").click()
+            stop = mic.get_by_role("button", name="Stop recording")
+            expect(stop).to_be_visible()
+            time.sleep(clip_seconds(clip.wav) + 1.0)  # let the whole clip play into the recorder
+            stop.click()
+            answer = page.get_by_label("Your answer", exact=True)
+            expect(answer).to_have_value(re.compile("overfitting", re.IGNORECASE), timeout=ANSWER_TIMEOUT_MS)
+            heard = answer.input_value()
+            corrected = heard.replace("trading", "training") + " Data augmentation helps too."  # the candidate edits
+            answer.fill(corrected)
+            page.get_by_role("button", name="Submit answer").click()
+            expect(page.get_by_test_id("stMetric").filter(has_text="Grade")).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
+            notes = page.get_by_text("Delivery (not part of the score)")
+            expect(notes).to_be_visible()
+            expect(notes).to_contain_text("words/min")
+            page.screenshot(path=str(tmp_path / "voice.png"), full_page=True)
+            assert page.get_by_test_id("stException").count() == 0
+        finally:
+            browser.close()
+    assert_png(tmp_path / "voice.png")
+    conn = sqlite3.connect(db)
+    try:
+        rows = conn.execute("SELECT answer, transcript, delivery FROM attempts WHERE transcript IS NOT NULL").fetchall()
+    finally:
+        conn.close()
+    assert len(rows) == 1
+    saved_answer, transcript, delivery = rows[0]
+    assert saved_answer == corrected.strip() and transcript == heard.strip()
+    notes = json.loads(delivery)
+    assert notes["words"] > 30 and 80 < notes["wpm"] < 260 and notes["speaking_s"] > 10
+
+
+def clip_seconds(wav: Path) -> float:
+    import wave
+
+    with wave.open(str(wav)) as w:
+        return w.getnframes() / w.getframerate()

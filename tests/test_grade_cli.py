@@ -12,6 +12,7 @@ import pytest
 from conftest import ROOT
 
 from tutor.grade import rubric
+from tutor.progress import SCHEMA_VERSION
 
 pytestmark = pytest.mark.slow  # real subprocesses, the seed index, models
 
@@ -102,7 +103,7 @@ def test_interview_end_to_end(seed_index, env, tmp_path):
     assert rows[0][4] == "Overfitting is when the model memorizes noise\nand fails to generalize."
     assert rows[1][2] == 1 and rows[1][3] is not None and rows[2][1] == 0 and rows[2][4] == ""
     assert conn.execute("SELECT COUNT(*) FROM cards").fetchone()[0] == 3
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     conn.close()
 
 

@@ -129,3 +129,40 @@ def test_not_a_database_is_a_clear_error(tmp_path):
     db.write_bytes(b"this is not sqlite" * 100)
     with pytest.raises(ProgressError):
         Progress(db)
+
+
+# The attempts table as schema 1 wrote it (before spoken answers), to prove the migration keeps it.
+_SCHEMA_1_ATTEMPTS = """
+CREATE TABLE attempts (id INTEGER PRIMARY KEY AUTOINCREMENT, session_id TEXT NOT NULL, record_id TEXT NOT NULL,
+  question TEXT NOT NULL, answer TEXT NOT NULL, score INTEGER NOT NULL, covered TEXT NOT NULL, missed TEXT NOT NULL,
+  is_follow_up INTEGER NOT NULL DEFAULT 0, parent_id INTEGER REFERENCES attempts(id), section TEXT NOT NULL DEFAULT '',
+  tags TEXT NOT NULL DEFAULT '[]', lang TEXT NOT NULL DEFAULT '', created TEXT NOT NULL);
+CREATE TABLE cards (record_id TEXT PRIMARY KEY, card TEXT NOT NULL, due TEXT NOT NULL,
+  reviews INTEGER NOT NULL DEFAULT 0, last_score INTEGER, updated TEXT NOT NULL);
+CREATE TABLE sessions (id TEXT PRIMARY KEY, started TEXT NOT NULL, filters TEXT NOT NULL DEFAULT '{}');
+INSERT INTO attempts (session_id, record_id, question, answer, score, covered, missed, created)
+  VALUES ('old', 'a', 'Q?', 'typed before', 55, '[]', '[]', '2026-01-01T00:00:00+00:00');
+PRAGMA user_version = 1;
+"""
+
+
+def test_a_schema_1_file_is_migrated_and_keeps_its_attempts(tmp_path):
+    db = tmp_path / "p.sqlite"
+    conn = sqlite3.connect(db)
+    conn.executescript(_SCHEMA_1_ATTEMPTS)
+    conn.close()
+    with Progress(db) as p:
+        assert p.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+        (old,) = p.attempts(session_id="old")
+        assert (old.answer, old.score, old.transcript, old.delivery, old.spoken) == ("typed before", 55, None, None, False)
+        attempt(p, rec("b"), 80, transcript="said aloud", delivery={"wpm": 120.0, "fillers": {"um": 2}})
+    with Progress(db) as p:  # a second open has nothing to migrate
+        spoken = p.attempts(record_id="b")[0]
+        assert spoken.spoken and spoken.transcript == "said aloud" and spoken.delivery["fillers"] == {"um": 2}
+
+
+def test_a_typed_attempt_has_no_transcript(tmp_path):
+    with Progress(tmp_path / "p.sqlite") as p:
+        attempt(p, rec("a"), 70)
+        (a,) = p.attempts()
+        assert a.transcript is None and a.delivery is None and not a.spoken

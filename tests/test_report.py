@@ -81,3 +81,22 @@ def test_pdf_report_text_with_cyrillic(tmp_path):
 def test_unknown_report_format(tmp_path):
     with pytest.raises(ReportError):
         write_report(session(), tmp_path / "r.docx")
+
+
+def test_a_spoken_answer_shows_its_delivery_notes_unscored(tmp_path):
+    from tutor.progress import Progress
+    from tutor.speech import DeliveryNotes, SpokenAnswer
+
+    with Progress(tmp_path / "p.sqlite") as progress:
+        s = InterviewSession([EN], StubGrader(), session_id="voice1", progress=progress)
+        spoken = SpokenAnswer("It memorises noise, um, so regularize.", DeliveryNotes(21.0, 50, 142.9, {"um": 1}))
+        turn = s.answer(EN, "It memorises noise, so regularize.", spoken=spoken)
+        (saved,) = progress.attempts(session_id="voice1")
+        data = report_data(s)
+    assert turn.score == 50  # the stub's score: delivery never changes it
+    assert saved.transcript == spoken.transcript and saved.delivery["fillers"] == {"um": 1}
+    md = to_markdown(data)
+    assert "**Said aloud** (not scored): spoke 21 s · 143 words/min · fillers: “um” ×1" in md
+    assert "Said aloud" not in to_markdown(report_data(session()))  # typed answers have none
+    path = write_report(data, tmp_path / "r.pdf")
+    assert "143 words/min" in "".join(page.extract_text() for page in PdfReader(path).pages)

@@ -41,6 +41,11 @@ class Settings(BaseSettings):
     api_base: str | None = None  # the OpenAI-compatible endpoint
     api_model: str | None = None
     api_key: SecretStr | None = None
+    # An OpenAI-compatible speech endpoint (/v1/audio/transcriptions) for spoken answers in both
+    # languages; unset: the bundled Whisper base model, English only (tutor/speech.py).
+    speech_api_base: str | None = None
+    speech_api_model: str | None = None
+    speech_api_key: SecretStr | None = None
     local_model: str = ""  # qwen1.5b | qwen0.5b | smollm2; empty: tutor.models' default
     db: Path = Path()  # progress database; empty: a per-user data folder (see the validator)
     cache: Path = Path()  # embedding cache; empty: a per-user cache folder
@@ -58,7 +63,8 @@ class Settings(BaseSettings):
     def _backend_lowercase(cls, value):
         return value.strip().lower() if isinstance(value, str) else value
 
-    @field_validator("api_base", "api_model", "api_key", mode="before")
+    @field_validator("api_base", "api_model", "api_key", "speech_api_base", "speech_api_model", "speech_api_key",
+                     mode="before")
     @classmethod
     def _empty_is_unset(cls, value):
         return None if isinstance(value, str) and not value.strip() else value
@@ -102,6 +108,11 @@ class Settings(BaseSettings):
     def key(self) -> str | None:
         """The API key in clear, for the one place that builds the HTTP client."""
         return self.api_key.get_secret_value() if self.api_key is not None else None
+
+    def speech_key(self) -> str | None:
+        """The speech endpoint's key in clear, for the one place that calls it. Never the chat API's key:
+        the two endpoints may belong to different parties."""
+        return self.speech_api_key.get_secret_value() if self.speech_api_key is not None else None
 
     def with_(self, **changes) -> Settings:
         """A copy with the given (non-None) fields replaced, validated like the environment's values."""

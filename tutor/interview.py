@@ -19,11 +19,15 @@ import random
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from tutor.filters import Filters
 from tutor.grade import Grader, GradeResult, rubric
 from tutor.store import Record, normalize_question
 from tutor.wording import point_question, short, texts_for, word_with_llm
+
+if TYPE_CHECKING:
+    from tutor.speech import SpokenAnswer
 
 
 @dataclass
@@ -119,6 +123,7 @@ class InterviewTurn:
     skipped: bool = False
     follow_ups: list[tuple[FollowUp, str, GradeResult | None]] = field(default_factory=list)
     related: list[Record] = field(default_factory=list)
+    spoken: SpokenAnswer | None = None
 
     @property
     def score(self) -> int | None:
@@ -165,16 +170,16 @@ class InterviewSession:
 
     # -- main questions ---------------------------------------------------------------------------
 
-    def answer(self, record: Record, text: str) -> InterviewTurn:
+    def answer(self, record: Record, text: str, spoken: SpokenAnswer | None = None) -> InterviewTurn:
         related = self.related(record)
         result = self.grader.grade(record, text, related=related, judge=self.judge)
         if self.llm is not None:
             result = word_with_llm(self.llm, record, text, result, related)
-        turn = InterviewTurn(record, text, result, related=related)
+        turn = InterviewTurn(record, text, result, related=related, spoken=spoken)
         if self.progress is not None:
             turn.attempt_id = self.progress.record_attempt(
                 session_id=self.session_id, record=record, question=record.question, answer=text,
-                score=result.score, covered=result.covered, missed=result.missed,
+                score=result.score, covered=result.covered, missed=result.missed, **_spoken_columns(spoken),
             )
         self.turns.append(turn)
         return turn
@@ -224,13 +229,14 @@ class InterviewSession:
             return FollowUp(t["follow_deeper"].format(point=short(point)), [point], record, "deeper")
         return None
 
-    def answer_follow_up(self, turn: InterviewTurn, follow: FollowUp, text: str) -> GradeResult:
+    def answer_follow_up(self, turn: InterviewTurn, follow: FollowUp, text: str,
+                         spoken: SpokenAnswer | None = None) -> GradeResult:
         result = self.grader.grade(follow.record, text, points=follow.points, judge=self.judge)
         if self.progress is not None:
             self.progress.record_attempt(
                 session_id=self.session_id, record=turn.record, question=follow.text, answer=text,
                 score=result.score, covered=result.covered, missed=result.missed,
-                is_follow_up=True, parent_id=turn.attempt_id,
+                is_follow_up=True, parent_id=turn.attempt_id, **_spoken_columns(spoken),
             )
         turn.follow_ups.append((follow, text, result))
         return result
@@ -273,3 +279,9 @@ def related_finder(index, settings=None, k: int = 4):
         return [h.record for h in hits if h.record.id != record.id][:k]
 
     return related
+
+
+def _spoken_columns(spoken: SpokenAnswer | None) -> dict:
+    if spoken is None:
+        return {}
+    return {"transcript": spoken.transcript, "delivery": spoken.delivery.to_json()}

@@ -115,9 +115,13 @@ def model_path(name: str | None = None, cache: Path | None = None) -> Path:
         from tutor.config import get_settings
 
         cache = get_settings().cache
-    parts = _part_paths(spec)
+    return assemble_parts(spec, _part_paths(spec), models_dir(cache) / spec.filename)
+
+
+def assemble_parts(spec: ModelSpec, parts: list[Path], target: Path) -> Path:
+    """`target` joined from `parts` in order, checked against spec.sha256 the first time; later calls only
+    compare sizes (the hash was checked before the atomic rename). Also used for the Whisper model."""
     total = sum(p.stat().st_size for p in parts)
-    target = models_dir(cache) / spec.filename
     with _assembly_lock:
         if target.is_file() and target.stat().st_size == total:
             return target

@@ -17,7 +17,7 @@ from fsrs import Card, Rating, Scheduler
 
 from tutor.bands import ADEQUATE, STRONG, WEAK, WEAK_TOPIC_BELOW, band_for
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS attempts (
@@ -53,6 +53,12 @@ CREATE TABLE IF NOT EXISTS sessions (
     filters TEXT NOT NULL DEFAULT '{}'
 );
 """
+# Each later schema version: the statements that bring the one before it up to date, in order.
+_MIGRATIONS: dict[int, str] = {
+    # 2: spoken answers keep their transcript (as transcribed, before the candidate corrected it) and
+    # their delivery notes (JSON: tutor.speech.DeliveryNotes); typed answers leave both NULL.
+    2: "ALTER TABLE attempts ADD COLUMN transcript TEXT; ALTER TABLE attempts ADD COLUMN delivery TEXT;",
+}
 
 
 class ProgressError(RuntimeError):
@@ -104,6 +110,12 @@ class Attempt:
     tags: list[str]
     lang: str
     created: str
+    transcript: str | None = None  # a spoken answer's transcript, as transcribed
+    delivery: dict | None = None  # a spoken answer's delivery notes (DeliveryNotes.to_json())
+
+    @property
+    def spoken(self) -> bool:
+        return self.transcript is not None
 
 
 @dataclass
@@ -141,9 +153,13 @@ class Progress:
                 f"{SCHEMA_VERSION}); upgrade the tutor or point TUTOR_DB at another file"
             )
         if version < SCHEMA_VERSION:
-            with self.conn:
-                self.conn.executescript(_SCHEMA)
-                self.conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            # executescript commits first; each step is its own transaction, so a failed step leaves the
+            # file at the last version it reached (and the step is retried next time).
+            if version == 0:
+                self.conn.executescript("BEGIN;" + _SCHEMA + "PRAGMA user_version = 1; COMMIT;")
+                version = 1
+            for step in range(version + 1, SCHEMA_VERSION + 1):
+                self.conn.executescript(f"BEGIN; {_MIGRATIONS[step]} PRAGMA user_version = {step}; COMMIT;")
 
     def close(self) -> None:
         self.conn.close()
@@ -177,18 +193,23 @@ class Progress:
         parent_id: int | None = None,
         when: datetime | None = None,
         schedule: bool = True,
+        transcript: str | None = None,
+        delivery: dict | None = None,
     ) -> int:
-        """Save one attempt; a main question (not a follow-up) also reviews the record's card."""
+        """Save one attempt; a main question (not a follow-up) also reviews the record's card. A spoken
+        answer also keeps its transcript and delivery notes (they never change the score)."""
         when = when or _now()
         with self.conn:
             cur = self.conn.execute(
                 "INSERT INTO attempts (session_id, record_id, question, answer, score, covered, missed, "
-                "is_follow_up, parent_id, section, tags, lang, created) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                "is_follow_up, parent_id, section, tags, lang, created, transcript, delivery) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (
                     session_id, record.id, question, answer, int(score),
                     json.dumps(list(covered), ensure_ascii=False), json.dumps(list(missed), ensure_ascii=False),
                     int(is_follow_up), parent_id, record.section or "",
                     json.dumps(list(record.tags or []), ensure_ascii=False), record.lang or "", _iso(when),
+                    transcript, None if delivery is None else json.dumps(delivery, ensure_ascii=False),
                 ),
             )
             attempt_id = int(cur.lastrowid)
@@ -217,6 +238,7 @@ class Progress:
             answer=row["answer"], score=row["score"], covered=json.loads(row["covered"]),
             missed=json.loads(row["missed"]), is_follow_up=bool(row["is_follow_up"]), parent_id=row["parent_id"],
             section=row["section"], tags=json.loads(row["tags"]), lang=row["lang"], created=row["created"],
+            transcript=row["transcript"], delivery=None if row["delivery"] is None else json.loads(row["delivery"]),
         )
 
     def asked_record_ids(self) -> set[str]:

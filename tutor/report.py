@@ -43,6 +43,8 @@ def report_data(session) -> dict:
             "lang": r.lang,
             "source": f"{r.source}:{r.locator}" if r.locator else r.source,
             "answer": turn.answer,
+            # A spoken answer's delivery notes (speaking time, pace, fillers), never part of the score.
+            "delivery": turn.spoken.delivery.describe(REPORT_LANG) if getattr(turn, "spoken", None) else None,
             "skipped": turn.skipped,
             "score": turn.score,
             "band": None if turn.score is None else band_for(turn.score).name,
@@ -89,6 +91,8 @@ def to_markdown(data: dict) -> str:
         meta = " · ".join(x for x in (item["level"], item["section"], item["source"]) if x)
         lines += [f"*{meta}* — **Score: {_score_text(item['score'])}**", ""]
         lines += ["**Your answer:**", "", _quote(item["answer"] or "(no answer)"), ""]
+        if item.get("delivery"):
+            lines += [f"**Said aloud** (not scored): {item['delivery']}", ""]
         if item["covered"]:
             lines += ["**Covered:**", ""] + [f"- ✓ {p}" for p in item["covered"]] + [""]
         if item["missed"]:
@@ -160,6 +164,8 @@ def write_pdf(data: dict, path: Path) -> Path:
         meta = " · ".join(x for x in (item["level"], item["section"], item["source"]) if x)
         story.append(para(f"{meta} — Score: {_score_text(item['score'])}", small))
         story += [para("Your answer:", body), para(item["answer"] or "(no answer)", quote)]
+        if item.get("delivery"):
+            story.append(para(f"Said aloud (not scored): {item['delivery']}", small))
         if item["covered"]:
             story.append(para("Covered:", body))
             story += [para(f"✓ {p}", good) for p in item["covered"]]

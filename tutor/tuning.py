@@ -247,3 +247,30 @@ class Answering:
 
 
 ANSWERING = Answering()
+
+
+@dataclass(frozen=True)
+class Speech:
+    """Spoken answers (tutor/speech.py), measured with bench/speech.py on our espeak-ng clips
+    (tests/speech_clips.py), 2 threads."""
+
+    # Whisper's beam width: research/MODELS.md measured 6-9% word error rate at 5 on synthetic English.
+    beam_size: int = 5
+    # A prompt that itself holds fillers keeps Whisper from cleaning them out of the transcript (the
+    # model writes what it was prompted to expect); one per offline language.
+    prompts: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({
+        "en": "Um, so, let me think. Uh, I would, like, start with the basics.",
+    }))
+    # At most this many terms of the record go into the prompt (speech_context): Whisper keeps only
+    # the last 223 prompt tokens. On our 12 clips the question alone gave a word error rate of 7.0%
+    # and grade changes up to 20 points (rare terms misspelled: "Brier" → "buyer's"); with the terms,
+    # 7.0% and at most 8 points.
+    context_terms: int = 30
+    # A line of fewer words is a heading: its capitals are not names.
+    prose_words: int = 6
+    # Words per minute need this much speaking time; a shorter clip gives no pace.
+    min_pace_s: float = 3.0
+    api_timeout_s: float = 120.0
+
+
+SPEECH = Speech()

@@ -25,7 +25,8 @@ from tutor.cli.common import Failure  # noqa: E402  (the environment above must 
 
 ENTRY_POINT_GROUP = "interview_tutor.commands"
 # tutor's own subcommands, each a module with register(sub, with_index).
-BUILTIN_MODULES: tuple[str, ...] = ("tutor.cli.search", "tutor.cli.ask", "tutor.cli.grade", "tutor.cli.interview")
+BUILTIN_MODULES: tuple[str, ...] = ("tutor.cli.search", "tutor.cli.ask", "tutor.cli.grade", "tutor.cli.interview",
+                                  "tutor.cli.speech")
 
 
 def _registrars() -> list:

@@ -1,10 +1,14 @@
-"""`tutor grade --record ID --answer TEXT [--json]` and `tutor grade --answers FILE.jsonl`.
+"""`tutor grade --record ID --answer TEXT [--json]`, `tutor grade --record ID --audio FILE` and
+`tutor grade --answers FILE.jsonl`.
 
 The score, covered, contradicted and missed points come from the grader (tutor.grade): coverage
 and the no-model contradiction checks always; with a model (--llm local|api; default: `auto`, the
 local model when it is installed, else none) the model also judges each sentence of the answer and
 phrases the follow-up (validated, retried once, else the rules' wording). Batch: {"record_id",
 "answer"} per line in, one result per line out; a bad line gets {"record_id"?, "error"}; models load once.
+--audio grades a recorded answer: it is transcribed in the record's language (tutor.speech), the
+transcript is graded like typed text, and the delivery notes (speaking time, pace, fillers) are shown
+beside the score without changing it.
 """
 
 from __future__ import annotations
@@ -56,8 +60,10 @@ def cmd_grade(args) -> int:
 
     if args.answers and (args.record or args.answer is not None):
         raise SystemExit(usage_error("grade", "give --record ID --answer TEXT or --answers FILE, not both"))
-    if not args.answers and (not args.record or args.answer is None):
-        raise SystemExit(usage_error("grade", "give --record ID --answer TEXT, or --answers FILE.jsonl"))
+    if args.audio and (args.answers or args.answer is not None):
+        raise SystemExit(usage_error("grade", "give --audio FILE or --answer TEXT, not both"))
+    if not args.answers and (not args.record or (args.answer is None and not args.audio)):
+        raise SystemExit(usage_error("grade", "give --record ID --answer TEXT (or --audio FILE), or --answers FILE.jsonl"))
     if args.answers:
         lines = list(jsonl_lines(args.answers, required=("record_id",)))  # unreadable file: fail first
         index, grader, llm, notice = _setup(args)
@@ -82,9 +88,21 @@ def cmd_grade(args) -> int:
     index, grader, llm, notice = _setup(args)
     if notice:
         print(notice, file=sys.stderr)
-    record, result = _grade(index, grader, llm, args.record, args.answer)
+    answer, spoken = args.answer, None
+    if args.audio:
+        from tutor.cli.speech import transcribe_file
+
+        if args.record not in index.by_id:
+            raise Failure(f"unknown record id {args.record!r}")
+        record = index.by_id[args.record]
+        spoken = transcribe_file(args.audio, record.lang, settings_for(args), record)
+        answer = spoken[0].text
+    record, result = _grade(index, grader, llm, args.record, answer)
     if args.json:
-        print_json(result.to_json())
+        out = result.to_json()
+        if spoken:
+            out["transcript"], out["delivery"] = spoken[0].text, spoken[1].to_json()
+        print_json(out)
         return 0
     from rich.console import Console
     from rich.markup import escape
@@ -95,6 +113,9 @@ def cmd_grade(args) -> int:
     band = band_for(result.score)
     color = {"orange": "orange3"}.get(band.color, band.color)  # rich has no plain "orange"
     console.print(f"[bold]{escape(record.question)}[/bold]")
+    if spoken:
+        console.print(f"[dim]Transcript:[/dim] {escape(spoken[0].text)}")
+        console.print(f"[dim]Delivery (not scored): {escape(spoken[1].describe(record.lang))}[/dim]")
     console.print(f"Score: [bold {color}]{result.score}/100 ({band.label(record.lang)})[/bold {color}]"
                   f"  [dim]{escape(describe_bands(record.lang))}[/dim]")
     for point in result.covered:
@@ -113,6 +134,8 @@ def register(sub, with_index) -> None:
     p = with_index(sub.add_parser("grade", help="grade an answer against a bank record"))
     p.add_argument("--record", metavar="ID", help="the record id (see `tutor records` / `tutor search --json`)")
     p.add_argument("--answer", metavar="TEXT", help="the candidate's answer")
+    p.add_argument("--audio", metavar="FILE", help="a recorded answer (WAV or any audio PyAV reads), transcribed "
+                   "in the record's language and graded; the delivery notes do not change the score")
     p.add_argument("--answers", metavar="FILE.jsonl", help="batch: one {record_id, answer} per line")
     p.add_argument("--llm", choices=("auto", "local", "api", "none"), default="auto",
                    help="a model that judges the answer's claims and phrases the follow-up "
