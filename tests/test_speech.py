@@ -266,3 +266,29 @@ def test_the_context_spells_terms_that_were_said_and_adds_none_that_were_not(spe
     wrong_context = transcribe(speech_clips[other].wav, "en", speech_settings,
                                context=speech_context(speech_records[said]))
     assert not {"brier", "platt", "isotonic"} & set(re.findall(r"\w+", wrong_context.text.lower()))
+
+
+def to_flac(wav_path, dest):
+    """The clip re-encoded as FLAC with PyAV (a format other than WAV, as a phone or browser may send)."""
+    import av
+
+    with av.open(str(wav_path)) as src, av.open(str(dest), "w", format="flac") as out:
+        stream = out.add_stream("flac", rate=src.streams.audio[0].rate)
+        for frame in src.decode(audio=0):
+            for packet in stream.encode(frame):
+                out.mux(packet)
+        for packet in stream.encode(None):
+            out.mux(packet)
+    return dest
+
+
+@pytest.mark.slow
+def test_any_format_pyav_reads_works_from_a_file_and_from_bytes(speech_clips, speech_settings, tmp_path):
+    flac = to_flac(speech_clips[1].wav, tmp_path / "answer.flac")
+    assert flac.read_bytes()[:4] == b"fLaC"
+    from_file = transcribe(flac, "en", speech_settings)
+    from_bytes = transcribe(io.BytesIO(flac.read_bytes()), "en", speech_settings)
+    assert from_file.text == from_bytes.text and len(from_file.text.split()) > 30
+    from eval.speech import word_error_rate
+
+    assert word_error_rate([speech_clips[1].text], [from_file.text]) <= 0.15
