@@ -127,7 +127,7 @@ def progress_db(settings):
     from tutor.progress import Progress, ProgressError
 
     try:
-        progress = Progress(settings.db)
+        progress = Progress(settings.db, user=settings.user)
     except ProgressError as exc:
         st.warning(f"Progress is not saved: {esc(str(exc))}")
         yield None
@@ -168,10 +168,16 @@ def ask(question: str) -> None:
 # -- sidebar --------------------------------------------------------------------------------------
 
 
-def sidebar(settings, index, info: S.IndexInfo):
+def sidebar(settings, index, info: S.IndexInfo, identity: S.Who):
     side = st.sidebar
     side.title(":material/school: Interview Tutor")
     side.radio("Page", PAGES, key="page", label_visibility="collapsed")
+
+    if identity.fixed:
+        side.caption(f":material/person: Signed in as {esc(identity.user)}")
+    else:
+        side.text_input("Your name", key="user_name", max_chars=200,
+                        help="Your progress, cards and reports are kept under this name.")
 
     side.subheader("Language model")
     default = S.default_backend(settings)
@@ -755,6 +761,18 @@ def first_run(settings, problem: str | None = None) -> None:
 def main() -> None:
     st.set_page_config(page_title="Interview Tutor", page_icon=":material/school:", layout="wide")
     settings = get_settings()
+    st.session_state.setdefault("user_name", settings.user)
+    identity = S.who(settings, st.context.headers, st.session_state.get("user_name"))
+    if identity.user is None:
+        st.error(esc(identity.problem or "No user."))
+        return
+    if st.session_state.get("_user") != identity.user:
+        # Another person's name: their interview is not this one.
+        if "_user" in st.session_state:
+            for key in ("interview", "pending_interview"):
+                st.session_state.pop(key, None)
+        st.session_state["_user"] = identity.user
+    settings = settings.with_(user=identity.user)
     stamp = manifest_stamp(settings.index)
     if stamp is None:
         first_run(settings)
@@ -772,7 +790,7 @@ def main() -> None:
     if "built" in st.session_state:
         st.toast(st.session_state.pop("built"), icon=":material/check_circle:")
     st.session_state.setdefault("page", PAGES[0])
-    llm, notice = sidebar(settings, index, info)
+    llm, notice = sidebar(settings, index, info, identity)
     page = st.session_state["page"]
     if page == "Chat":
         chat_page(index, retriever, llm, notice)

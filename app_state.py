@@ -100,6 +100,36 @@ def default_backend(settings) -> str:
 # -- the index ------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Who:
+    """Whose progress this browser session shows: a user name, or why there is none."""
+
+    user: str | None
+    fixed: bool  # set by the proxy's identity header (not editable in the page)
+    problem: str | None = None
+
+
+def who(settings, headers: Mapping[str, str], typed: str | None) -> Who:
+    """The session's user. Behind an authenticating proxy (settings.user_header) the header decides and
+    a request without it gets no user at all (never the shared default). Otherwise the name typed in the
+    sidebar, else settings.user."""
+    from tutor.progress import ProgressError, user_name
+
+    if settings.user_header:
+        value = next((v for k, v in headers.items() if k.lower() == settings.user_header.lower()), None)
+        if not value or not value.strip():
+            return Who(None, True, f"This page needs the {settings.user_header} header from the sign-in proxy; "
+                                   "without it no progress is shown or saved.")
+        try:
+            return Who(user_name(value), True)
+        except ProgressError as exc:
+            return Who(None, True, str(exc))
+    try:
+        return Who(user_name(typed or settings.user), False)
+    except ProgressError as exc:
+        return Who(None, False, str(exc))
+
+
 @dataclass
 class IndexInfo:
     path: Path

@@ -280,3 +280,52 @@ class FakeLLM:
             self.streamed[-1] += 1
             yield reply[i : i + 4]
         yield Finish(self.finish)
+
+
+# -- progress stores: SQLite and a real PostgreSQL ----------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def pg_url(tmp_path_factory):
+    """A real PostgreSQL server's URL: $TUTOR_TEST_PG_URL (.ci/run starts one), else a server this test
+    session starts with scripts/pg_server.sh and always stops. No server is a failure, never a skip."""
+    url = os.environ.get("TUTOR_TEST_PG_URL")
+    if url:
+        yield url
+        return
+    from pg_server import PostgresUnavailable, postgres_server
+
+    try:
+        with postgres_server(tmp_path_factory.mktemp("pg")) as started:
+            yield started
+    except PostgresUnavailable as exc:
+        pytest.fail(f"the PostgreSQL progress tests need a server: {exc}", pytrace=False)
+
+
+@pytest.fixture
+def pg_database(pg_url):
+    """A new, empty database on the test server for one test (dropped afterwards)."""
+    import uuid
+
+    import psycopg
+
+    from tutor.progress_store import close_pools
+
+    name = f"t_{uuid.uuid4().hex[:16]}"
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    url = pg_url.rsplit("/", 1)[0] + "/" + name
+    try:
+        yield url
+    finally:
+        close_pools()
+        with psycopg.connect(pg_url, autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.slow)])
+def progress_target(request, tmp_path) -> str:
+    """Where a test's progress lives: a SQLite file, then (slow tier: it starts a server) PostgreSQL."""
+    if request.param == "sqlite":
+        return str(tmp_path / "p.sqlite")
+    return request.getfixturevalue("pg_database")

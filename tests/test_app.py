@@ -213,15 +213,15 @@ def test_short_topic_labels_stay_readable_and_unique():
     assert S.short_topics(clash) == {c: c for c in clash}  # never two topics under one label
 
 
-def _seed_one_failed_answer(db: Path, record: Record) -> Record:
-    """One answer scored 0 on a record with a section and 3 tags."""
+def _seed_one_failed_answer(db: Path, record: Record, user: str | None = None) -> Record:
+    """One answer scored 0 on a record with a section and 3 tags (the default user's, or user's)."""
     from dataclasses import replace
 
     from tutor.progress import Progress
 
     record = replace(record, tags=["Transformers", "Attention", "Deep Learning"])
     assert record.section
-    with Progress(db) as progress:
+    with Progress(db, user=user) as progress:
         progress.start_session("s1")
         progress.record_attempt(session_id="s1", record=record, question=record.question, answer="",
                                 score=0, covered=[], missed=["a point"])
@@ -474,6 +474,33 @@ def test_progress_page_after_one_failed_answer(app_env, bank_index):
     weak = at.dataframe[0].value
     assert list(weak["topic"]) == [record.section]
     assert any(c.value.startswith("Scale: ") for c in at.caption)
+
+
+def test_progress_belongs_to_the_user_named_in_the_sidebar(app_env, bank_index):
+    from tutor.store import read_records
+
+    record = next(r for r in read_records(bank_index) if r.section and r.answer)
+    _seed_one_failed_answer(app_env / "progress.sqlite", record, user="ann")
+    at = go(new_app(), "Progress")
+    assert any("No answers yet" in i.value for i in at.info)  # the default user has none
+    at.sidebar.text_input(key="user_name").set_value("ann").run()
+    assert {m.label: m.value for m in at.metric}["Answers graded"] == "1"
+    at.sidebar.text_input(key="user_name").set_value("bob").run()
+    assert not at.metric and any("No answers yet" in i.value for i in at.info)
+
+
+def test_who_takes_the_proxy_header_or_the_typed_name():
+    from tutor.config import DEFAULT_USER, get_settings
+
+    plain, proxied = get_settings(), get_settings(user_header="X-Forwarded-User")
+    assert S.who(plain, {}, None) == S.Who(DEFAULT_USER, False)
+    assert S.who(plain, {}, "  ann ") == S.Who("ann", False)
+    assert S.who(plain, {"X-Forwarded-User": "mallory"}, "ann").user == "ann"  # no header setting: ignored
+    assert S.who(proxied, {"x-forwarded-user": "carol"}, "ann") == S.Who("carol", True)  # the header wins
+    missing = S.who(proxied, {}, "ann")
+    assert missing.user is None and missing.fixed and "X-Forwarded-User" in missing.problem
+    assert S.who(proxied, {"X-Forwarded-User": "  "}, None).user is None
+    assert S.who(plain, {}, "x" * 500).user is None
 
 
 @pytest.mark.slow

@@ -81,9 +81,9 @@ def bank_index(tmp_path_factory) -> Path:
     return dest
 
 
-def serve(index: Path, tmp_path_factory, db: Path | None = None):
-    """`streamlit run app.py` on a free port over `index` (TUTOR_LLM=none); yields its URL and stops
-    it afterwards (the server's log must hold no traceback)."""
+def serve(index: Path, tmp_path_factory, db: Path | str | None = None, extra_env: dict | None = None):
+    """`streamlit run app.py` on a free port over `index` (TUTOR_LLM=none; db: a SQLite file or a
+    postgresql:// URL); yields its URL and stops it afterwards (the server's log must hold no traceback)."""
     _require_browser()
     port = free_port()
     url = f"http://127.0.0.1:{port}"
@@ -91,7 +91,8 @@ def serve(index: Path, tmp_path_factory, db: Path | None = None):
     db = db or tmp_path_factory.mktemp("browser-db") / "progress.sqlite"
     env = {**os.environ, "TUTOR_INDEX": str(index), "TUTOR_LLM": "none", "TUTOR_CACHE": str(CACHE),
            "TUTOR_DB": str(db), "TUTOR_THREADS": "2", "TUTOR_SPEECH_API_BASE": "",
-           "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
+           "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
+           **(extra_env or {})}
     streamlit = shutil.which("streamlit", path=str(Path(sys.executable).parent)) or "streamlit"
     with open(log, "wb") as out:
         proc = subprocess.Popen(

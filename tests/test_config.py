@@ -22,7 +22,7 @@ def test_defaults_and_environment(clean_env, tmp_path):
     s = get_settings()
     assert (s.bank, s.index, s.llm, s.api_key, s.shared) == (Path("bank"), Path("index"), "local", None,
                                                             Path("../shared"))
-    assert s.threads >= 1 and s.db.name == "progress.sqlite" and s.seed_bank == Path("../shared/seeds")
+    assert s.threads >= 1 and Path(s.db).name == "progress.sqlite" and s.seed_bank == Path("../shared/seeds")
     clean_env.setenv("TUTOR_INDEX", str(tmp_path / "i"))
     clean_env.setenv("TUTOR_LLM", " NONE ")
     clean_env.setenv("TUTOR_THREADS", "3")

@@ -32,6 +32,11 @@ def _user_cache_dir() -> Path:
     return Path(base) / "interview-tutor"
 
 
+# Whose progress a Progress opens when nobody says (the CLI, one person on a laptop); what was saved
+# before users existed belongs to this user.
+DEFAULT_USER = "local"
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="TUTOR_", frozen=True, extra="ignore")
 
@@ -41,13 +46,28 @@ class Settings(BaseSettings):
     api_base: str | None = None  # the OpenAI-compatible endpoint
     api_model: str | None = None
     api_key: SecretStr | None = None
+    # Requests this process (one app replica) sends to the api server at once; more wait for a slot.
+    # Size it to the server's parallel slots divided by the replicas (docs/served-model.md).
+    api_max_concurrent: int = 4
+    # How long a request waits for one of those slots before it gives up (LLMError "saturated") and the
+    # caller answers from the bank instead. 5 s: the extractive answer is instant, and a user who has
+    # waited seconds with no first word is better served by it than by a queue that can grow without
+    # bound under a burst; an answer slot frees in a few seconds on a healthy server.
+    api_queue_timeout_s: float = 5.0
     # An OpenAI-compatible speech endpoint (/v1/audio/transcriptions) for spoken answers in both
     # languages; unset: the bundled Whisper base model, English only (tutor/speech.py).
     speech_api_base: str | None = None
     speech_api_model: str | None = None
     speech_api_key: SecretStr | None = None
     local_model: str = ""  # qwen1.5b | qwen0.5b | smollm2; empty: tutor.models' default
-    db: Path = Path()  # progress database; empty: a per-user data folder (see the validator)
+    # Progress database: a SQLite file path, or a postgresql:// URL for replicas sharing one database;
+    # empty: a file in the per-user data folder (see the validator). A string: a URL is not a path.
+    db: str = ""
+    # Whose progress, cards and reports: the CLI's user, and the app's default user name.
+    user: str = DEFAULT_USER
+    # Behind a proxy that authenticates people: the request header holding the user's identity (e.g.
+    # X-Forwarded-User). Set, the app takes the user from it and refuses requests without it.
+    user_header: str | None = None
     cache: Path = Path()  # embedding cache; empty: a per-user cache folder
     threads: int = 0  # CPU threads for models; 0: all cores
     # The app's upload (Library page): a file larger than this many megabytes is refused unread.
@@ -64,7 +84,7 @@ class Settings(BaseSettings):
         return value.strip().lower() if isinstance(value, str) else value
 
     @field_validator("api_base", "api_model", "api_key", "speech_api_base", "speech_api_model", "speech_api_key",
-                     mode="before")
+                     "user_header", mode="before")
     @classmethod
     def _empty_is_unset(cls, value):
         return None if isinstance(value, str) and not value.strip() else value
@@ -83,6 +103,20 @@ class Settings(BaseSettings):
             raise ValueError("must be a positive number of threads")
         return value
 
+    @field_validator("api_max_concurrent")
+    @classmethod
+    def _api_concurrency_positive(cls, value: int) -> int:
+        if value < 1:
+            raise ValueError("must be a positive number of requests")
+        return value
+
+    @field_validator("api_queue_timeout_s")
+    @classmethod
+    def _queue_timeout_not_negative(cls, value: float) -> float:
+        if value < 0:
+            raise ValueError("must be zero or more seconds")
+        return value
+
     @field_validator("max_upload_mb")
     @classmethod
     def _upload_limit_positive(cls, value: int) -> int:
@@ -93,7 +127,14 @@ class Settings(BaseSettings):
     @field_validator("db", mode="before")
     @classmethod
     def _db_default(cls, value):
-        return _user_data_dir() / "progress.sqlite" if value in (None, "", Path()) else value
+        if value is None or str(value).strip() in ("", "."):
+            return str(_user_data_dir() / "progress.sqlite")
+        return str(value).strip()
+
+    @field_validator("user", mode="before")
+    @classmethod
+    def _user_default(cls, value):
+        return DEFAULT_USER if value is None or not str(value).strip() else str(value).strip()
 
     @field_validator("cache", mode="before")
     @classmethod

@@ -81,11 +81,11 @@ def cmd_interview(args) -> int:
         raise SystemExit(usage_error("interview", "--n must be at least 1"))
     if args.report and Path(args.report).suffix.lower() not in (".md", ".pdf"):
         raise SystemExit(usage_error("interview", "--report must end in .md or .pdf"))
-    settings = settings_for(args, llm=args.llm)
+    settings = settings_for(args, llm=args.llm, user=args.user)
     index = open_index(settings.index)
     console = Console(highlight=False)
     try:
-        progress = Progress(settings.db)
+        progress = Progress(settings.db, user=settings.user)
     except ProgressError as exc:
         raise Failure(str(exc)) from exc
     try:
@@ -156,7 +156,7 @@ def cmd_interview(args) -> int:
         if summary["weak_topics"]:
             console.print("Weak topics: " + ", ".join(
                 f"{escape(w['name'])} ({w['mean_score']})" for w in summary["weak_topics"]))
-        console.print(f"[dim]Progress saved to {escape(str(settings.db))} (session {session.session_id}).[/dim]")
+        console.print(f"[dim]Progress saved to {escape(progress.where)} (session {session.session_id}).[/dim]")
         if args.report and session.turns:
             from tutor.report import ReportError, write_report
 
@@ -183,4 +183,5 @@ def register(sub, with_index) -> None:
                    help="a model to word feedback and follow-ups (default: $TUTOR_LLM or local)")
     p.add_argument("--seed", type=int, help="fix the question order (for repeatable sessions)")
     p.add_argument("--report", metavar="PATH.md|.pdf", help="write a session report")
+    p.add_argument("--user", help="whose progress (default: $TUTOR_USER, else the local user)")
     p.set_defaults(func=cmd_interview)
