@@ -142,7 +142,9 @@ def open_app(browser, url: str):
     """A page on the app, once its chat box shows: (page, the chat box)."""
     from playwright.sync_api import expect
 
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    # A Browser, or a BrowserContext (its own headers, cookies) that sets its viewport itself.
+    page = (browser.new_page(viewport={"width": 1280, "height": 900}) if hasattr(browser, "new_context")
+            else browser.new_page())
     page.set_default_timeout(STEP_TIMEOUT_MS)
     # expect() keeps its own 5 s default: on 2 busy cores a page switch can rerun the script for longer
     # (CI, a84a623: the Library page's uploader not yet drawn 5 s after the click).
