@@ -78,6 +78,8 @@ TEXTS = {
         "extractive": "Here is what the question bank says:",
         "no_answer": "(the bank has this question without a reference answer)",
         "fallback": "The language model failed ({reason}); showing the bank's answers instead.",
+        "fallback_mid": "The language model server failed mid-answer ({reason}); its partial reply is withdrawn "
+                        "and what follows is the question bank's own answer (quoted, not the model's).",
         "unsupported": f"Sentences marked {UNSUPPORTED} are not supported by the sources.",
         "quoted_in": {"uk": "(quoted in Ukrainian)"},
         "all_dropped": "The model's reply was not supported by the sources; showing the bank's answers instead.",
@@ -89,6 +91,8 @@ TEXTS = {
         "extractive": "Ось що про це є в банку питань (цитую дослівно):",
         "no_answer": "(у банку це питання без еталонної відповіді)",
         "fallback": "Мовна модель не спрацювала ({reason}); показую відповіді з банку.",
+        "fallback_mid": "Сервер мовної моделі збився посеред відповіді ({reason}); її початок відкликано, "
+                        "а далі — відповідь із банку питань (цитата, не текст моделі).",
         "unsupported": f"Речення, позначені {UNSUPPORTED}, не підтверджені джерелами.",
         "quoted_in": {"en": "(цитата англійською)"},
         "all_dropped": "Відповідь моделі не підтверджена джерелами; показую відповіді з банку.",
@@ -428,6 +432,7 @@ def stream_answer(
     guard = RepetitionGuard()
     raw = ""
     finish = None
+    shown_any = False  # whether the user has seen some of the model's text (a fallback then says so)
     try:
         pieces = use_llm.stream(messages, max_tokens=MAX_TOKENS, temperature=0.2)
         try:
@@ -439,6 +444,7 @@ def stream_answer(
                 raw += passed  # what the model said, less any copy the guard left out
                 shown = citer.feed(passed)
                 if shown:
+                    shown_any = True
                     yield shown
                 if guard.stopped:
                     break  # the model is repeating itself: stop it, the copy is already left out
@@ -462,8 +468,12 @@ def stream_answer(
             raise LLMError("empty reply")
     except LLMError as exc:
         reason = str(exc).split(":")[-1].strip() or "error"
-        fallback = extractive(result, searched, lang, TEXTS[lang]["fallback"].format(reason=reason))
-        yield fallback
+        said = TEXTS[lang]["fallback_mid" if shown_any else "fallback"].format(reason=reason)
+        if shown_any:
+            # Part of the model's reply is on screen: say, in the stream itself, that it stops here and
+            # that the bank's text follows (the Answer's text is the bank's alone; a UI replaces the pieces).
+            yield f"\n\n({said})\n\n"
+        yield extractive(result, searched, lang, " ".join(x for x in (notice, said) if x))
         return
     text, sentences = _without_foreign_orders(citer.text, citer.sentences, sources)
     dropped = [s.text for s in layout.dropped] if layout else []

@@ -9,7 +9,11 @@ get_llm() returns None (backend "none") or a call raises LLMError (fall back, ke
   loaded lazily, once per process, and reused by every caller so a follow-up turn reuses the
   KV-cache of the prompt prefix it shares with the previous turn.
 - api: any OpenAI-compatible endpoint ($TUTOR_API_BASE, $TUTOR_API_MODEL, $TUTOR_API_KEY). The key is
-  never logged, echoed or shown in a repr.
+  never logged, echoed or shown in a repr. One process sends at most $TUTOR_API_MAX_CONCURRENT requests
+  at once to one server (a process-wide slot pool per base URL); a request that gets no slot within
+  $TUTOR_API_QUEUE_TIMEOUT_S raises LLMError ("saturated"), as do a server that is gone (connection
+  refused: at once) and one that stalls (no bytes for API_TIMEOUT_S, also between a stream's chunks),
+  so callers fall back to the bank's text (docs/served-model.md).
 """
 
 from __future__ import annotations
@@ -17,13 +21,17 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 from tutor.tuning import ANSWERING
 
 BACKENDS = ("local", "api", "none")
 N_CTX = 4096
 DEFAULT_SYSTEM = "You are a concise, accurate tutor for machine-learning interviews."
-API_TIMEOUT_S = 60.0
+API_TIMEOUT_S = 60.0  # per read: a stream whose server sends nothing for this long fails
+API_CONNECT_TIMEOUT_S = 10.0
+API_MAX_CONCURRENT = 4  # defaults of Settings.api_max_concurrent / api_queue_timeout_s
+API_QUEUE_TIMEOUT_S = 5.0
 
 
 class LLMError(RuntimeError):
@@ -231,27 +239,99 @@ class LocalLLM(ChatLLM):
 # -- api (OpenAI-compatible) ----------------------------------------------------------------------
 
 
+class ServerSlots:
+    """At most `limit` requests in flight from this process to one server; the others wait for a slot.
+
+    One per base URL, shared by every ApiLLM of the process (each Streamlit session has its own
+    thread, and the chat, the condenser and the grader's judge all call the same server).
+    """
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self.in_use = 0
+        self._cond = threading.Condition()
+
+    def acquire(self, timeout: float) -> bool:
+        """Take a slot, waiting up to `timeout` seconds; False when none came free."""
+        with self._cond:
+            if not self._cond.wait_for(lambda: self.in_use < self.limit, timeout=max(0.0, timeout)):
+                return False
+            self.in_use += 1
+            return True
+
+    def release(self) -> None:
+        with self._cond:
+            self.in_use = max(0, self.in_use - 1)
+            self._cond.notify()
+
+    def resize(self, limit: int) -> None:
+        with self._cond:
+            self.limit = limit
+            self._cond.notify_all()
+
+
+_server_slots: dict[str, ServerSlots] = {}
+_server_slots_lock = threading.Lock()
+
+
+def server_slots(base_url: str, limit: int | None = None) -> ServerSlots:
+    """The process-wide slot pool for this server; `limit` (re)sets its size (the latest setting wins)."""
+    base_url = base_url.rstrip("/")
+    with _server_slots_lock:
+        slots = _server_slots.get(base_url)
+        if slots is None:
+            slots = _server_slots[base_url] = ServerSlots(limit or API_MAX_CONCURRENT)
+        elif limit is not None and limit != slots.limit:
+            slots.resize(limit)
+        return slots
+
+
+def _http_error_kinds(exc: BaseException | None) -> set[str]:
+    """The class names of an httpx/httpx2 error and its bases ("ConnectError", "TransportError", …)."""
+    if exc is None or not type(exc).__module__.startswith("httpx"):
+        return set()
+    return {cls.__name__ for cls in type(exc).__mro__}
+
+
 class ApiLLM(ChatLLM):
     """An OpenAI-compatible chat endpoint. The key lives only inside the client; never shown."""
 
-    def __init__(self, base_url: str, model: str, api_key: str | None = None, timeout: float = API_TIMEOUT_S):
+    def __init__(self, base_url: str, model: str, api_key: str | None = None, timeout: float = API_TIMEOUT_S,
+                 max_concurrent: int = API_MAX_CONCURRENT, queue_timeout: float = API_QUEUE_TIMEOUT_S):
         try:
             import openai
         except ImportError as exc:
             raise LLMError("the openai package is not installed (run scripts/setup.sh)") from exc
+        if max_concurrent < 1:
+            raise LLMError(f"api_max_concurrent must be at least 1, not {max_concurrent}")
         self._openai = openai
         self.base_url = base_url.rstrip("/")
         self.model = model
         self.name = f"api:{model}"
         self.timeout = timeout
+        self.queue_timeout = queue_timeout
+        self.slots = server_slots(self.base_url, max_concurrent)
         self._schema_style = "openai"  # or "json_object" once a server has refused OpenAI's form
         self._secrets = [api_key] if api_key else []
+        # httpx's read timeout bounds each wait for bytes, so a stream that stalls between chunks fails
+        # after `timeout` seconds too; a refused connection fails at once (no retries).
         self._client = openai.OpenAI(
             base_url=self.base_url,
             api_key=api_key or "not-needed",
-            timeout=openai.Timeout(timeout, connect=min(10.0, timeout)),
+            timeout=openai.Timeout(timeout, connect=min(API_CONNECT_TIMEOUT_S, timeout)),
             max_retries=0,
         )
+
+    @contextmanager
+    def _slot(self):
+        """Hold one of the server's slots for the body; LLMError ("saturated") when none comes free in time."""
+        if not self.slots.acquire(self.queue_timeout):
+            raise LLMError(f"{self.name} at {self.base_url}: saturated ({self.slots.limit} requests in flight "
+                           f"from this process, no slot free within {self.queue_timeout:g} s)")
+        try:
+            yield
+        finally:
+            self.slots.release()
 
     def __repr__(self) -> str:
         return f"ApiLLM(base_url={self.base_url!r}, model={self.model!r}, api_key='***')"
@@ -265,8 +345,16 @@ class ApiLLM(ChatLLM):
 
     def _error(self, exc: Exception) -> LLMError:
         openai = self._openai
-        if isinstance(exc, openai.APITimeoutError):
-            reason = f"timed out after {self.timeout:g} s"
+        # The HTTP library's own error (httpx, or httpx2 in newer openai), raised or wrapped by openai.
+        transport = _http_error_kinds(exc) | _http_error_kinds(exc.__cause__)
+        if "ConnectTimeout" in transport:
+            reason = f"no connection within {min(API_CONNECT_TIMEOUT_S, self.timeout):g} s"
+        elif isinstance(exc, openai.APITimeoutError) or "TimeoutException" in transport:
+            reason = f"timed out after {self.timeout:g} s"  # also a stream that went quiet between chunks
+        elif "ConnectError" in transport:
+            reason = "cannot reach the server"
+        elif "TransportError" in transport:  # mid-stream: the server died, closed or reset the connection
+            reason = "the server dropped the connection"
         elif isinstance(exc, openai.APIConnectionError):
             reason = "cannot reach the server"
         elif isinstance(exc, openai.AuthenticationError):
@@ -281,54 +369,63 @@ class ApiLLM(ChatLLM):
         return LLMError(message)
 
     def stream(self, messages: list[dict], *, max_tokens: int = 512, temperature: float = 0.2) -> Iterator[str]:
-        try:
-            chunks = self._client.chat.completions.create(
-                model=self.model,
-                messages=with_system(messages),
-                max_tokens=max_tokens,
-                temperature=temperature,
-                frequency_penalty=ANSWERING.frequency_penalty,
-                presence_penalty=ANSWERING.presence_penalty,
-                stream=True,
-            )
-            with chunks:
-                reason = None
-                for chunk in chunks:
-                    if not chunk.choices:
-                        continue
-                    reason = chunk.choices[0].finish_reason or reason
-                    piece = chunk.choices[0].delta.content
-                    if piece:
-                        yield piece
+        # The slot is held from the request until the stream ends, fails, or is closed by the caller
+        # (a generator's close() or garbage collection runs the `with` exits: slot and response).
+        with self._slot():
+            try:
+                chunks = self._client.chat.completions.create(
+                    model=self.model,
+                    messages=with_system(messages),
+                    max_tokens=max_tokens,
+                    temperature=temperature,
+                    frequency_penalty=ANSWERING.frequency_penalty,
+                    presence_penalty=ANSWERING.presence_penalty,
+                    stream=True,
+                )
+                with chunks:
+                    reason = None
+                    for chunk in chunks:
+                        if not chunk.choices:
+                            continue
+                        reason = chunk.choices[0].finish_reason or reason
+                        piece = chunk.choices[0].delta.content
+                        if piece:
+                            yield piece
+                if reason is None:  # the body ended cleanly but before the last chunk: a cut stream
+                    raise LLMError(f"{self.name} at {self.base_url}: the stream ended before the reply did")
                 yield Finish(reason)
-        except self._openai.OpenAIError as exc:
-            raise self._error(exc) from None
-        except Exception as exc:  # httpx errors mid-stream, broken JSON
-            raise self._error(exc) from None
+            except LLMError:
+                raise
+            except self._openai.OpenAIError as exc:
+                raise self._error(exc) from None
+            except Exception as exc:  # httpx errors mid-stream (a stall, a dropped connection), broken JSON
+                raise self._error(exc) from None
 
     def _reply(self, messages, max_tokens, temperature, json_schema):
         kwargs = {}
         if json_schema is not None:
             kwargs["response_format"] = self._schema_format(json_schema)
-        try:
+        with self._slot():
             try:
-                reply = self._client.chat.completions.create(
-                    model=self.model, messages=messages, max_tokens=max_tokens,
-                    temperature=temperature, **kwargs,
-                )
-            except self._openai.APIStatusError as exc:
-                # OpenAI's {"type": "json_schema"} is refused by servers that take the schema inside
-                # {"type": "json_object"} (llama.cpp's Python server answers 422/500): switch once.
-                if json_schema is None or self._schema_style != "openai" or exc.status_code not in (400, 422, 500):
-                    raise
-                self._schema_style = "json_object"
-                kwargs["response_format"] = self._schema_format(json_schema)
-                reply = self._client.chat.completions.create(
-                    model=self.model, messages=messages, max_tokens=max_tokens,
-                    temperature=temperature, **kwargs,
-                )
-        except Exception as exc:
-            raise self._error(exc) from None
+                try:
+                    reply = self._client.chat.completions.create(
+                        model=self.model, messages=messages, max_tokens=max_tokens,
+                        temperature=temperature, **kwargs,
+                    )
+                except self._openai.APIStatusError as exc:
+                    # OpenAI's {"type": "json_schema"} is refused by servers that take the schema inside
+                    # {"type": "json_object"} (llama.cpp's Python server answers 422/500): switch once.
+                    if (json_schema is None or self._schema_style != "openai"
+                            or exc.status_code not in (400, 422, 500)):
+                        raise
+                    self._schema_style = "json_object"
+                    kwargs["response_format"] = self._schema_format(json_schema)
+                    reply = self._client.chat.completions.create(
+                        model=self.model, messages=messages, max_tokens=max_tokens,
+                        temperature=temperature, **kwargs,
+                    )
+            except Exception as exc:
+                raise self._error(exc) from None
         if not reply.choices:
             raise LLMError(f"{self.name}: empty reply")
         choice = reply.choices[0]
@@ -356,7 +453,8 @@ def get_llm(backend: str | None = None, settings=None) -> ChatLLM | None:
                                            ("TUTOR_API_MODEL", settings.api_model)) if not value]
         if missing:
             raise LLMError(f"the api backend needs {' and '.join(missing)}")
-        return ApiLLM(settings.api_base, settings.api_model, settings.key())
+        return ApiLLM(settings.api_base, settings.api_model, settings.key(),
+                      max_concurrent=settings.api_max_concurrent, queue_timeout=settings.api_queue_timeout_s)
     try:
         import llama_cpp  # noqa: F401
     except ImportError as exc:
