@@ -22,7 +22,8 @@ def start(model: Path, log: Path, threads: int = 2, n_ctx: int = 4096, timeout: 
     port = free_port()
     fh = open(log, "wb")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--host", "127.0.0.1",
+        # llama_cpp.server, AMX-safe (tutor/llama_compat.py)
+        [sys.executable, "-m", "tutor.llama_compat", "--model", str(model), "--host", "127.0.0.1",
          "--port", str(port), "--n_threads", str(threads), "--n_ctx", str(n_ctx)],
         stdout=fh, stderr=subprocess.STDOUT, env={**os.environ, "HF_HUB_OFFLINE": "1"},
     )

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import gc
 import json
-import os
 import sys
 import threading
 import time
@@ -282,46 +281,12 @@ def test_a_gone_server_fails_at_once():
 QUESTION = "What is overfitting and how do you prevent it?"
 
 
-# This machine's llama.cpp build (llama-cpp-python 0.3.36 from source) segfaults in its first decode on
-# CPUs with AMX, in the AMX weight-repacking buffers ("amx repack tensor ..."); loading without the
-# extra buffer types (llama_model_params.use_extra_bufts = False) works. The server started here gets
-# that setting through a sitecustomize module on its PYTHONPATH, on such CPUs only.
-_NO_EXTRA_BUFTS = """\
-try:
-    from llama_cpp import llama_cpp as _lc
-
-    _default_params = _lc.llama_model_default_params
-
-    def _params():
-        params = _default_params()
-        params.use_extra_bufts = False
-        return params
-
-    _lc.llama_model_default_params = _params
-except Exception:
-    pass
-"""
-
-
-def _has_amx() -> bool:
-    try:
-        with open("/proc/cpuinfo") as fh:
-            return " amx_int8" in fh.read()
-    except OSError:
-        return False
-
-
 def _start_server(tmp_path_factory):
+    """A real llama_cpp.server (bench/llama_server.py; AMX-safe through tutor/llama_compat.py)."""
     from tutor.models import model_path
 
     folder = tmp_path_factory.mktemp("served")
-    with pytest.MonkeyPatch.context() as mp:
-        if _has_amx():
-            (folder / "site").mkdir()
-            (folder / "site" / "sitecustomize.py").write_text(_NO_EXTRA_BUFTS)
-            mp.setenv("PYTHONPATH", os.pathsep.join(x for x in (str(folder / "site"), os.environ.get("PYTHONPATH"))
-                                                    if x))
-        return llama_server.start(model_path("smollm2"), folder / "server.log", n_ctx=2048, timeout=120)
+    return llama_server.start(model_path("smollm2"), folder / "server.log", n_ctx=2048, timeout=120)
 
 
 class Timed:

@@ -108,6 +108,9 @@ def _load_llama(path: str, n_ctx: int, threads: int):
                 from llama_cpp import Llama
             except ImportError as exc:
                 raise LLMError("llama-cpp-python is not installed (run scripts/setup.sh)") from exc
+            from tutor.llama_compat import apply
+
+            apply()  # AMX CPUs: load without the repacking buffers that crash llama.cpp's first decode
             try:
                 _llamas[key] = Llama(
                     model_path=path, n_ctx=n_ctx, n_threads=threads, n_threads_batch=threads, verbose=False
