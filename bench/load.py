@@ -466,7 +466,8 @@ async def run_session(browser, url: str, sid: int, rounds: int, stats: Stats, ti
         await s.close()
 
 
-async def drive(replicas: list[Replica], sessions: int, rounds: int, timeout_ms: int, deadline_s: float) -> dict:
+async def drive(replicas: list[Replica], sessions: int, rounds: int, timeout_ms: int, deadline_s: float,
+                on_sessions=lambda: None) -> dict:
     from playwright.async_api import async_playwright, expect
 
     expect.set_options(timeout=min(timeout_ms, 120_000))
@@ -480,6 +481,7 @@ async def drive(replicas: list[Replica], sessions: int, rounds: int, timeout_ms:
                 run_session(browser, r.url, 1000 + j, 1, warm, timeout_ms) for j, r in enumerate(replicas))),
                 timeout=deadline_s)
             warmup_s = time.perf_counter() - t0
+            on_sessions()
             stats = Stats()
             t0 = time.perf_counter()
             await asyncio.wait_for(asyncio.gather(*(
@@ -490,30 +492,78 @@ async def drive(replicas: list[Replica], sessions: int, rounds: int, timeout_ms:
             await browser.close()
 
 
-def browser_rss_mb(exclude: set[int]) -> float:
-    """RSS now of this bench's own browser: every process descending from this one except the replicas
-    (Playwright's driver and Chromium's processes; they share the machine with the replicas)."""
-    parent, rss = {}, {}
-    for status in Path("/proc").glob("[0-9]*/status"):
-        try:
-            text = status.read_text()
-        except OSError:
-            continue
-        fields = dict(line.split(":", 1) for line in text.splitlines() if ":" in line)
-        pid = int(status.parent.name)
-        parent[pid] = int(fields.get("PPid", "0").strip() or 0)
-        rss[pid] = int(fields["VmRSS"].split()[0]) / 1024 if "VmRSS" in fields else 0.0
-        if pid in exclude:
-            parent[pid] = -1  # a replica: measured on its own
+class Usage(threading.Thread):
+    """Every `every` seconds, from /proc: the CPU time of the replicas and of this bench's browser (every
+    process descending from this one that is not a replica: Playwright's driver, Chromium's processes),
+    the browser's RSS, and the whole machine's busy CPU time (other people's work included). CPU counts
+    from `reset()` on; a process's time is its last sample (a process that ends between two samples
+    loses its last few seconds)."""
 
-    me, total = os.getpid(), 0.0
-    for pid in rss:
-        p, seen = parent.get(pid), 0
-        while p not in (None, 0, -1, me) and seen < 64:
-            p, seen = parent.get(p), seen + 1
-        if p == me and parent.get(pid) != -1:
-            total += rss[pid]
-    return round(total, 1)
+    def __init__(self, replica_pids: set[int], every: float = 2.0):
+        super().__init__(name="usage-sampler", daemon=True)
+        self.replica_pids, self.every, self.done = replica_pids, every, threading.Event()
+        self.tick = os.sysconf("SC_CLK_TCK")
+        self.page_mb = os.sysconf("SC_PAGE_SIZE") / 2**20
+        self.lock = threading.Lock()
+        self.browser_rss_peak = 0.0
+        self.reset()
+
+    @staticmethod
+    def _machine_busy() -> int:
+        parts = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+        return sum(parts) - parts[3] - parts[4]  # all but idle and iowait
+
+    def reset(self) -> None:
+        with self.lock:
+            self.base: dict[int, int] = {}
+            self.last: dict[int, int] = {}
+            self.owner: dict[int, int] = {}  # pid -> the replica it belongs to, or this bench's pid
+            self.first = True
+            self.machine0 = self._machine_busy()
+            self.machine1 = self.machine0
+            self.t0 = self.t1 = time.monotonic()
+        self.sample()
+
+    def sample(self) -> None:
+        procs = {}
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                rest = stat.read_text().rsplit(")", 1)[1].split()
+            except (OSError, IndexError):
+                continue
+            procs[int(stat.parent.name)] = (int(rest[1]), int(rest[11]) + int(rest[12]), int(rest[21]))
+        me, browser_rss = os.getpid(), 0.0
+        with self.lock:
+            for pid, (_ppid, ticks, rss_pages) in procs.items():
+                p, hops = pid, 0
+                while p not in (0, me) and p not in self.replica_pids and p in procs and hops < 64:
+                    p, hops = procs[p][0], hops + 1
+                if p in self.replica_pids or p == me:
+                    if self.first:
+                        self.base[pid] = ticks
+                    self.last[pid] = ticks
+                    self.owner[pid] = p
+                    if p == me and pid != me:
+                        browser_rss += rss_pages * self.page_mb
+            self.first = False
+            self.machine1, self.t1 = self._machine_busy(), time.monotonic()
+            self.browser_rss_peak = max(self.browser_rss_peak, browser_rss)
+
+    def run(self) -> None:
+        while not self.done.wait(self.every):
+            self.sample()
+
+    def report(self, replica_pids: list[int]) -> dict:
+        self.sample()
+        with self.lock:
+            used = {pid: (t - self.base.get(pid, 0)) / self.tick for pid, t in self.last.items()}
+            me = os.getpid()
+            # a replica's time (all its threads), its child processes' (if any) with it
+            replicas = [round(sum(v for q, v in used.items() if self.owner[q] == pid), 1) for pid in replica_pids]
+            browser = sum(v for q, v in used.items() if self.owner[q] == me and q != me)
+            return {"replicas": replicas, "browser": round(browser, 1), "bench": round(used.get(me, 0.0), 1),
+                    "machine_busy": round((self.machine1 - self.machine0) / self.tick, 1),
+                    "machine_capacity": round((self.t1 - self.t0) * (os.cpu_count() or 1), 1)}
 
 
 def run(n_replicas: int, args, tmp: Path) -> dict:
@@ -546,18 +596,16 @@ def run(n_replicas: int, args, tmp: Path) -> dict:
         for r in replicas:
             wait_healthy(r)
         start_s = time.perf_counter() - t0
+        load_before = os.getloadavg()[0]
         sampler = MemorySampler(replicas)
         sampler.start()
         stack.callback(sampler.done.set)
-        browser_peak = [0.0]
-
-        def sample_browser() -> None:
-            while not sampler.done.wait(5):
-                browser_peak[0] = max(browser_peak[0], browser_rss_mb({r.proc.pid for r in replicas}))
-
-        threading.Thread(target=sample_browser, daemon=True).start()
+        usage = Usage({r.proc.pid for r in replicas})
+        usage.start()
+        stack.callback(usage.done.set)
         result = asyncio.run(drive(replicas, args.sessions, args.rounds, int(args.action_timeout_s * 1000),
-                                   args.deadline_s))
+                                   args.deadline_s, on_sessions=usage.reset))
+        cpu = usage.report([r.proc.pid for r in replicas])
         stats: Stats = result["stats"]
         actions = {}
         for kind in ("chat", "library", "interview", "navigate", "load"):
@@ -587,10 +635,15 @@ def run(n_replicas: int, args, tmp: Path) -> dict:
             "threads_per_replica": threads,
             "server_tracebacks": sum(r.tracebacks() for r in replicas),
             # Summed over Playwright's and Chromium's processes: shared pages count once per process.
-            "browser_rss_mb_peak": browser_peak[0] or None,
+            "browser_rss_mb_peak": round(usage.browser_rss_peak, 1),
+            # CPU seconds during the sessions (after the warm-up): each replica, this bench's browser,
+            # the bench itself, the whole machine (others' work included), and cores × wall seconds.
+            "cpu_s": cpu,
             "balancer": BALANCER,
             "llm": "none (extractive)",
             "cpu_count": os.cpu_count(),
+            # The machine's 1-minute load average before and after the sessions (others' work included).
+            "loadavg_1m": [round(load_before, 2), round(os.getloadavg()[0], 2)],
             "note": "; ".join(note) or None,
         }
         if out["server_tracebacks"]:

@@ -101,7 +101,7 @@ start() {
     bin=$(pg_bin)
     if is_root && ! id "$PG_USER" >/dev/null 2>&1; then
         useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin "$PG_USER" \
-            || die "useradd $PG_USER failed"
+            || id "$PG_USER" >/dev/null 2>&1 || die "useradd $PG_USER failed"  # (or a parallel start made it)
     fi
     root=$(pgroot)
     if [[ -f $dir/url ]] && running "$root" "$bin"; then  # already started: the same URL again
