@@ -23,7 +23,10 @@ from tutor.config import get_settings
 from tutor.index import manifest_stamp
 from tutor.instructions import record_flags
 from tutor.llm import BACKENDS, LLMError, get_llm
+from tutor.shutdown import install as install_shutdown
 from tutor.store import IndexError_
+
+install_shutdown()  # once per process: SIGTERM/SIGINT stop within 10 s, even mid-answer (tutor/shutdown.py)
 
 PAGES = ("Chat", "Mock interview", "Progress", "Library")
 esc = S.escape_markdown
