@@ -476,6 +476,7 @@ def test_progress_page_after_one_failed_answer(app_env, bank_index):
     assert any(c.value.startswith("Scale: ") for c in at.caption)
 
 
+@pytest.mark.slow
 def test_progress_belongs_to_the_user_named_in_the_sidebar(app_env, bank_index):
     from tutor.store import read_records
 
