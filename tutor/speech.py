@@ -193,7 +193,18 @@ def whisper_model(threads: int | None = None, cache: Path | None = None):
         return _models[key]
 
 
+# CTranslate2's int8 matrix products go through oneDNN, whose AVX-512 int8 kernels (AVX-512/VNNI/AMX
+# CPUs, like the machines this project runs on) garble Whisper's decoding: the end of a spoken answer
+# came out as "Make a new star, like, the UUL and MAMPLES" instead of "Ada boosts are, like, the usual
+# examples", 19-40 grade points off the text's. Capped at AVX2 the transcript matches float32's.
+# Read by oneDNN when ctranslate2 first loads; a value already in the environment wins.
+ONEDNN_ISA_FOR_WHISPER = "AVX2"
+
+
 def _load_whisper(folder: Path, threads: int):
+    import os
+
+    os.environ.setdefault("ONEDNN_MAX_CPU_ISA", ONEDNN_ISA_FOR_WHISPER)
     from faster_whisper import WhisperModel
 
     # int8 on CPU: float32 is 10x+ slower on 2 cores (research/MODELS.md).
