@@ -155,6 +155,21 @@ def open_app(browser, url: str):
     return page, box
 
 
+def grade_one_answer(page, text: str, timeout_ms: int = ANSWER_TIMEOUT_MS) -> None:
+    """Start a mock interview from the sidebar and have one answer graded (its grade shown)."""
+    from playwright.sync_api import expect
+
+    page.get_by_test_id("stSidebar").get_by_text("Mock interview", exact=True).click()
+    start = page.get_by_role("button", name="Start the interview")
+    expect(start).to_be_visible()
+    start.click()
+    answer = page.get_by_label("Your answer", exact=True)
+    expect(answer).to_be_visible()
+    answer.fill(text)
+    page.get_by_role("button", name="Submit answer").click()
+    expect(page.get_by_test_id("stMetric").filter(has_text="Grade").first).to_be_visible(timeout=timeout_ms)
+
+
 def test_chat_citation_and_interview_in_a_browser(server, tmp_path):
     from playwright.sync_api import expect, sync_playwright
 
@@ -177,16 +192,8 @@ def test_chat_citation_and_interview_in_a_browser(server, tmp_path):
             page.screenshot(path=str(shots / "chat.png"), full_page=True)
 
             # One interview turn.
-            page.get_by_test_id("stSidebar").get_by_text("Mock interview", exact=True).click()
-            start = page.get_by_role("button", name="Start the interview")
-            expect(start).to_be_visible()
-            start.click()
-            answer = page.get_by_label("Your answer", exact=True)
-            expect(answer).to_be_visible()
-            answer.fill("A model that memorises noise in the training data; use more data, regularization, "
-                        "dropout, early stopping and a validation set.")
-            page.get_by_role("button", name="Submit answer").click()
-            expect(page.get_by_test_id("stMetric").filter(has_text="Grade")).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
+            grade_one_answer(page, "A model that memorises noise in the training data; use more data, "
+                                   "regularization, dropout, early stopping and a validation set.")
             expect(page.get_by_test_id("stMetric").filter(has_text="Running score")).not_to_contain_text("—")
             page.screenshot(path=str(shots / "interview.png"), full_page=True)
             assert page.get_by_test_id("stException").count() == 0

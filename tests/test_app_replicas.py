@@ -10,7 +10,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from test_app_browser import ANSWER_TIMEOUT_MS, bank_index, launch, open_app, serve  # noqa: F401 (fixture)
+from test_app_browser import ANSWER_TIMEOUT_MS, bank_index, grade_one_answer, launch, open_app, serve  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.slow  # real servers, a browser, the retrieval models
 VIEWPORT = {"width": 1280, "height": 900}
@@ -67,17 +67,8 @@ def go_to(page, name: str) -> None:
 
 
 def answer_one_question(page) -> None:
-    from playwright.sync_api import expect
-
-    go_to(page, "Mock interview")
-    start = page.get_by_role("button", name="Start the interview")
-    expect(start).to_be_visible()
-    start.click()
-    answer = page.get_by_label("Your answer", exact=True)
-    expect(answer).to_be_visible()
-    answer.fill("Something I typed on replica A about training, validation and the bias-variance trade-off.")
-    page.get_by_role("button", name="Submit answer").click()
-    expect(page.get_by_test_id("stMetric").filter(has_text="Grade")).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
+    grade_one_answer(page, "Something I typed on replica A about training, validation and the bias-variance "
+                           "trade-off.")
 
 
 def answers_graded(page) -> str:

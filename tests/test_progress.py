@@ -149,11 +149,17 @@ PRAGMA user_version = 1;
 """
 
 
-def test_a_schema_1_file_is_migrated_and_keeps_its_attempts(tmp_path):
+def old_file(tmp_path, script: str):
+    """A progress file as an older tutor wrote it."""
     db = tmp_path / "p.sqlite"
     conn = sqlite3.connect(db)
-    conn.executescript(_SCHEMA_1_ATTEMPTS)
+    conn.executescript(script)
     conn.close()
+    return db
+
+
+def test_a_schema_1_file_is_migrated_and_keeps_its_attempts(tmp_path):
+    db = old_file(tmp_path, _SCHEMA_1_ATTEMPTS)
     with Progress(db) as p:
         assert p.schema_version() == SCHEMA_VERSION == 3
         (old,) = p.attempts(session_id="old")
@@ -217,10 +223,7 @@ PRAGMA user_version = 2;""")
 
 
 def test_a_schema_2_file_becomes_the_default_users(tmp_path):
-    db = tmp_path / "p.sqlite"
-    conn = sqlite3.connect(db)
-    conn.executescript(_SCHEMA_2)
-    conn.close()
+    db = old_file(tmp_path, _SCHEMA_2)
     with Progress(db) as p:
         assert p.schema_version() == SCHEMA_VERSION
         assert [a.answer for a in p.attempts()] == ["typed before"] and p.card_reviews("a") == 1

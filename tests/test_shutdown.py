@@ -243,19 +243,6 @@ ANSWER = ("A model that memorises noise in the training data instead of the patt
           "regularization, dropout, early stopping and a validation set.")
 
 
-def grade_one_answer(page, expect, timeout_ms: int) -> None:
-    """Start an interview and have one answer graded and saved."""
-    page.get_by_test_id("stSidebar").get_by_text("Mock interview", exact=True).click()
-    start = page.get_by_role("button", name="Start the interview")
-    expect(start).to_be_visible()
-    start.click()
-    answer = page.get_by_label("Your answer", exact=True)
-    expect(answer).to_be_visible()
-    answer.fill(ANSWER)
-    page.get_by_role("button", name="Submit answer").click()
-    expect(page.get_by_test_id("stMetric").filter(has_text="Grade").first).to_be_visible(timeout=timeout_ms)
-
-
 def submit_another_answer(page, expect) -> None:
     """The next grading, left in flight: the follow-up's answer, or the next question's."""
     follow = page.get_by_label("Your answer to the follow-up", exact=True)
@@ -323,7 +310,7 @@ def app_server(request, bank_index, tmp_path_factory, tmp_path):  # noqa: F811 (
                               "local-model-answering-busy-cores"], indirect=["app_server"])
 def test_sigterm_mid_action_stops_the_app_in_time_and_keeps_the_store_and_index(app_server, action, busy):
     from playwright.sync_api import expect, sync_playwright
-    from test_app_browser import ANSWER_TIMEOUT_MS, launch, open_app
+    from test_app_browser import ANSWER_TIMEOUT_MS, grade_one_answer, launch, open_app
 
     url, pid, index, before, db, backend = app_server
     burners: list[subprocess.Popen] = []
@@ -333,7 +320,7 @@ def test_sigterm_mid_action_stops_the_app_in_time_and_keeps_the_store_and_index(
         try:
             page, _ = open_app(browser, url)
             if backend == "none":
-                grade_one_answer(page, expect, ANSWER_TIMEOUT_MS)  # one attempt saved before the stop
+                grade_one_answer(page, ANSWER, ANSWER_TIMEOUT_MS)  # one attempt saved before the stop
             else:  # the local model grades too slowly on 2 busy cores: the attempt is saved directly
                 save_one_attempt(db, index)
             if busy:

@@ -37,6 +37,10 @@ def _user_cache_dir() -> Path:
 DEFAULT_USER = "local"
 
 
+# What each count setting counts, for its error message.
+_COUNTED = {"threads": "threads", "api_max_concurrent": "requests", "max_upload_mb": "megabytes"}
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="TUTOR_", frozen=True, extra="ignore")
 
@@ -96,18 +100,11 @@ class Settings(BaseSettings):
             return os.cpu_count() or 1
         return value
 
-    @field_validator("threads")
+    @field_validator("threads", "api_max_concurrent", "max_upload_mb")
     @classmethod
-    def _threads_positive(cls, value: int) -> int:
+    def _counts_positive(cls, value: int, info) -> int:
         if value < 1:
-            raise ValueError("must be a positive number of threads")
-        return value
-
-    @field_validator("api_max_concurrent")
-    @classmethod
-    def _api_concurrency_positive(cls, value: int) -> int:
-        if value < 1:
-            raise ValueError("must be a positive number of requests")
+            raise ValueError(f"must be a positive number of {_COUNTED[info.field_name]}")
         return value
 
     @field_validator("api_queue_timeout_s")
@@ -115,13 +112,6 @@ class Settings(BaseSettings):
     def _queue_timeout_not_negative(cls, value: float) -> float:
         if value < 0:
             raise ValueError("must be zero or more seconds")
-        return value
-
-    @field_validator("max_upload_mb")
-    @classmethod
-    def _upload_limit_positive(cls, value: int) -> int:
-        if value < 1:
-            raise ValueError("must be a positive number of megabytes")
         return value
 
     @field_validator("db", mode="before")

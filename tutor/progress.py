@@ -233,8 +233,9 @@ class Progress:
 
     def _migrate(self) -> None:
         store = self.store
-        self._refuse_newer(store.schema_version())
-        if store.schema_version() == SCHEMA_VERSION:
+        version = store.schema_version()
+        self._refuse_newer(version)
+        if version == SCHEMA_VERSION:
             return
         # Each step is its own transaction, so a failed step leaves the database at the last version it
         # reached (and the step is retried next time). The version is read again inside the step's

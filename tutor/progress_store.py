@@ -12,7 +12,6 @@ review reads the card it replaces) so concurrent writers lose nothing:
 
 from __future__ import annotations
 
-import re
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
@@ -59,7 +58,7 @@ class Store:
     where: str  # the file or the redacted URL, for messages
 
     def rows(self, sql: str, args: Sequence = ()) -> list:
-        """Rows of a read (each addressable by column name)."""
+        """Rows of a statement (each addressable by column name); none for a statement without."""
         raise NotImplementedError
 
     @contextmanager
@@ -70,7 +69,7 @@ class Store:
 
     def run(self, sql: str, args: Sequence = ()) -> list:
         """A statement inside write(); returns its rows (for RETURNING)."""
-        raise NotImplementedError
+        return self.rows(sql, args)
 
     def schema_version(self) -> int:
         raise NotImplementedError
@@ -108,13 +107,6 @@ class SqliteStore(Store):
             self.conn.execute("ROLLBACK")
             raise
         self.conn.execute("COMMIT")
-
-    def run(self, sql, args=()):
-        return self.conn.execute(sql, tuple(args)).fetchall()
-
-    def script(self, sql: str) -> None:
-        """Statements run as one transaction (a schema step)."""
-        self.conn.executescript("BEGIN IMMEDIATE;" + sql + ";COMMIT;")
 
     def schema_version(self) -> int:
         return int(self.conn.execute("PRAGMA user_version").fetchone()[0])
@@ -176,9 +168,6 @@ def close_pools() -> None:
         _migrated.clear()
 
 
-_PLACEHOLDER = re.compile(r"\?")
-
-
 class PostgresStore(Store):
     dialect = "postgres"
 
@@ -194,7 +183,7 @@ class PostgresStore(Store):
 
     @staticmethod
     def _sql(sql: str) -> str:
-        return _PLACEHOLDER.sub("%s", sql)
+        return sql.replace("?", "%s")  # no literal ? in tutor.progress's SQL
 
     def rows(self, sql, args=()):
         cur = self.conn.execute(self._sql(sql), tuple(args))
@@ -206,18 +195,6 @@ class PostgresStore(Store):
             if lock_key is not None:
                 self.conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (lock_key,))
             yield self
-
-    def run(self, sql, args=()):
-        cur = self.conn.execute(self._sql(sql), tuple(args))
-        return cur.fetchall() if cur.description is not None else []
-
-    def script(self, sql: str) -> None:
-        """Statements run as one transaction (a schema step), serialised across replicas that start at
-        once by an advisory lock."""
-        with self.conn.transaction():
-            self.conn.execute("SELECT pg_advisory_xact_lock(hashtextextended('tutor-schema', 0))")
-            for statement in filter(None, (s.strip() for s in sql.split(";"))):
-                self.conn.execute(statement)
 
     def schema_version(self) -> int:
         row = self.conn.execute(
