@@ -84,3 +84,29 @@ def test_cache_embeds_each_text_once_model_free(tmp_path):
     queries, n3 = embed_with_cache(model, ["ab"], cache, {}, kind="query")
     assert n3 == 1  # a query vector is not a passage vector: its own key
     cache.close()
+
+
+class _Failing(_Counting):
+    """Fails on the text "boom", as a killed or crashing ingest would stop mid-way."""
+
+    def _passages(self, texts):
+        if "boom" in texts:
+            raise RuntimeError("interrupted")
+        return super()._passages(texts)
+
+
+def test_an_interrupted_run_keeps_what_it_embedded_model_free(tmp_path, monkeypatch):
+    import tutor.embed as embed
+
+    monkeypatch.setattr(embed, "CACHE_FLUSH_TEXTS", 4)
+    texts = [f"text {i}" for i in range(10)] + ["boom"] + [f"more {i}" for i in range(5)]
+    cache = VectorCache(tmp_path / "cache.sqlite")
+    with pytest.raises(RuntimeError):
+        embed_with_cache(_Failing(), texts, cache, {})
+    cache.close()
+    cache = VectorCache(tmp_path / "cache.sqlite")
+    model = _Counting()
+    _, n = embed_with_cache(model, texts, cache, {})
+    # The two parts finished before the failure (8 texts) are not embedded again.
+    assert n == len(texts) - 8 and model.embedded == texts[8:]
+    cache.close()

