@@ -16,7 +16,8 @@ stopped here). Per backend:
   sentences left out as unsupported (with --show-unsupported they are shown marked [?] instead).
 - key_points_covered: share of the best gold record's rubric points the grader finds in the reply
   (tutor.grade without a judge).
-- words, first_text_s (time until the first text is shown: model load excluded) and total_s,
+- words, retrieval_s, first_token_s (the model's first token), first_text_s (time until the first
+  text is shown, once its sentence is complete and checked: model load excluded) and total_s,
   split into first questions and follow-ups; with --cli N, `tutor ask` in a new process (model load
   included): time to the answer's first byte and to the end.
 """
@@ -106,7 +107,8 @@ def run(retriever, llm, queries, gold, records_by_id, grader, show_unsupported: 
             "unsupported": sum(not s.supported for s in shown), "dropped": len(getattr(result, "dropped", [])),
             "covered": coverage(grader, [records_by_id[g] for g in gold[q["qid"]]], result.text),
             "words": len(words(result.text)), "first_text_s": first, "total_s": seconds,
-            "text": result.text,
+            "first_token_s": result.timings.get("first_token_s"), "retrieval_s": result.timings.get("retrieval_s"),
+            "text": result.text, "searched": result.searched_query, "cited": sorted(cited),
         })
     return summarize(rows)
 
@@ -156,6 +158,10 @@ def summarize(rows: list[dict]) -> dict:
     for label, part in (("first", [r for r in rows if not r["followup"]]),
                         ("followup", [r for r in rows if r["followup"]])):
         if part:
+            out[f"{label}_retrieval_s_p50"] = _p([r["retrieval_s"] for r in part], 0.5)
+            # The model's first token (None for a reply the model did not write: refused, extractive).
+            out[f"{label}_token_s_p50"] = _p([r["first_token_s"] for r in part], 0.5)
+            out[f"{label}_token_s_p95"] = _p([r["first_token_s"] for r in part], 0.95)
             out[f"{label}_text_s_p50"] = _p([r["first_text_s"] for r in part], 0.5)
             out[f"{label}_text_s_p95"] = _p([r["first_text_s"] for r in part], 0.95)
             out[f"{label}_total_s_p50"] = _p([r["total_s"] for r in part], 0.5)
@@ -166,7 +172,7 @@ def summarize(rows: list[dict]) -> dict:
         for (kind, lang) in sorted({(r["kind"], r["lang"]) for r in rows})
         if (part := [r for r in rows if (r["kind"], r["lang"]) == (kind, lang)])
     }
-    out["replies"] = {r["qid"]: r["text"] for r in rows}
+    out["replies"] = {r["qid"]: {k: r[k] for k in ("mode", "gold_cited", "searched", "cited", "text")} for r in rows}
     return out
 
 

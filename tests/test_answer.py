@@ -589,3 +589,21 @@ def test_a_reply_about_another_question_does_not_answer_this_one(retriever):
     assert answers_question(bagging, own, sources_for(bagging))
     assert not answers_question(bagging, other, sources_for(bagging))
     assert answers_question(dropout, other, sources_for(dropout))
+
+
+def test_a_followup_refers_to_sources_the_model_already_read_and_times_the_turn():
+    retriever = FixedRetriever(_bank_hits())
+    llm = fake_llm("Overfitting happens when a model memorizes noise in the training data.")
+    chat = Conversation(retriever, llm)
+    first = chat.ask("What is overfitting?")
+    assert first.source_ids and first.source_ids[0] == "o1"
+    assert {"retrieval_s", "first_token_s", "first_text_s", "total_s"} <= set(first.timings)
+    assert first.timings["retrieval_s"] <= first.timings["first_token_s"] <= first.timings["total_s"]
+    chat.ask("and how do you prevent it?")
+    first_prompt = llm.calls[0][1][-1]["content"]
+    followup_prompt = llm.calls[-1][1][-1]["content"]
+    body = "memorizes noise in the training data"
+    assert body in first_prompt and body not in followup_prompt
+    assert "(the text of source 1 in my previous message)" in followup_prompt
+    # The earlier turn is still there, verbatim, for the model to read it from.
+    assert llm.calls[-1][1][1]["content"] == first_prompt

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -135,6 +136,10 @@ class Answer:
     nearest: list[str] = field(default_factory=list)  # a refusal's nearest questions the bank does cover
     stopped: str | None = None  # why a model's reply was cut short: "repetition", "length" or None
     dropped: list[str] = field(default_factory=list)  # the model's sentences no source supports, left out
+    # The records the model read, in the order of their numbers (so a follow-up can refer back to them).
+    source_ids: list[str] = field(default_factory=list)
+    # Seconds from the question: retrieval_s, first_token_s (the model's), first_text_s (shown), total_s.
+    timings: dict[str, float] = field(default_factory=dict)
     # This turn as the model saw it (user and assistant messages), for the next turn's prompt; empty
     # when no model answered (ChatTurn then keeps the question and the reply text).
     messages: list[dict] = field(default_factory=list, repr=False)
@@ -153,6 +158,7 @@ class Answer:
             "notice": self.notice,
             "unsupported": self.unsupported,
             "dropped": self.dropped,
+            "timings": self.timings,
         }
 
 
@@ -224,12 +230,20 @@ def _answer_vector(index, record_id: str):
         return None
 
 
-def user_message(question: str, sources: list[tuple[SourceText, object]]) -> str:
+def user_message(question: str, sources: list[tuple[SourceText, object]], earlier: dict[str, int] | None = None,
+                 chars: int = SOURCE_CHARS) -> str:
+    """The sources and the question as the model reads them. `earlier`: records the model read in the
+    previous message (record id -> its number there); those are referred to, not sent again, so a
+    follow-up's prompt holds only what is new (what the model reads before its first token)."""
     parts = ["<sources>"]
     for source, record in sources:
-        # A sentence of the bank addressed to the assistant never reaches the model (tutor.instructions).
-        body = without_instructions(answer_excerpt(record)) or "(no reference answer)"
         question_text = without_instructions(record.question)
+        if earlier and record.id in earlier:
+            parts.append(f'<source n="{source.n}">\nQuestion: {_fence(question_text)}\n'
+                         f'(the text of source {earlier[record.id]} in my previous message)\n</source>')
+            continue
+        # A sentence of the bank addressed to the assistant never reaches the model (tutor.instructions).
+        body = without_instructions(answer_excerpt(record, chars)) or "(no reference answer)"
         parts.append(f'<source n="{source.n}">\nQuestion: {_fence(question_text)}\n{_fence(body)}\n</source>')
     parts.append("</sources>")
     parts.append(f"Question: {question.strip()}")
@@ -250,6 +264,29 @@ def history_messages(history: list[ChatTurn], budget: int = HISTORY_CHARS) -> li
     while turns and size > budget:
         size -= sum(len(m["content"]) for m in turns.pop(0))
     return [m for t in turns for m in t]
+
+
+def _earlier_sources(history: list[ChatTurn], kept: list[dict]) -> dict[str, int]:
+    """The records of the previous turn's prompt (id -> number), when that prompt is still in the
+    history the model reads verbatim."""
+    if not history or not history[-1].answer.source_ids:
+        return {}
+    if not any(m is not None and m == history[-1].messages[0] for m in kept):
+        return {}
+    return {rid: n for n, rid in enumerate(history[-1].answer.source_ids, 1)}
+
+
+def _since(start: float) -> float:
+    return round(time.perf_counter() - start, 3)
+
+
+def _timed(answer: Answer, started: float, timings: dict[str, float] | None = None) -> Answer:
+    """An answer shown all at once (a refusal, the bank's text): its text appears now."""
+    now = _since(started)
+    answer.timings = {"retrieval_s": now, **(timings or {}), "first_text_s": now, "total_s": now}
+    if timings and "first_text_s" in timings:
+        answer.timings["first_text_s"] = timings["first_text_s"]
+    return answer
 
 
 # -- follow-ups -----------------------------------------------------------------------------------
@@ -391,6 +428,8 @@ def stream_answer(
     by default each sentence is shown once it is complete and checked, and unsupported ones are left
     out (Answer.dropped). A reply with nothing supported left falls back to the bank's text.
     """
+    started = time.perf_counter()
+    timings: dict[str, float] = {}
     history = history or []
     lang = detect_lang(question)
     if llm_for_uk is None:
@@ -406,26 +445,25 @@ def stream_answer(
         if not retry.abstained:
             searched, result = ruled, retry
     if result.abstained:
-        answer = refusal(result, searched, lang, notice)
+        answer = _timed(refusal(result, searched, lang, notice), started)
         yield answer.text
         yield answer
         return
     if use_llm is None:
         if llm is not None and lang == "uk":
             notice = " ".join(x for x in (notice, TEXTS["uk"]["local_uk"]) if x)
-        answer = extractive(result, searched, lang, notice)
+        answer = _timed(extractive(result, searched, lang, notice), started)
         yield answer.text
         yield answer
         return
 
-    if history:
-        sources = build_sources(result, K_SOURCES_FOLLOWUP, getattr(retriever, "index", None),
-                                SOURCE_CHARS_FOLLOWUP)
-    else:
-        sources = build_sources(result, K_SOURCES, getattr(retriever, "index", None))
-    user = user_message(question, sources)
-    messages = [{"role": "system", "content": SYSTEM_PROMPT}, *history_messages(history),
-                {"role": "user", "content": user}]
+    chars = SOURCE_CHARS_FOLLOWUP if history else SOURCE_CHARS
+    sources = build_sources(result, K_SOURCES_FOLLOWUP if history else K_SOURCES,
+                            getattr(retriever, "index", None), chars)
+    earlier_messages = history_messages(history)
+    user = user_message(question, sources, _earlier_sources(history, earlier_messages), chars)
+    messages = [{"role": "system", "content": SYSTEM_PROMPT}, *earlier_messages, {"role": "user", "content": user}]
+    timings["retrieval_s"] = _since(started)
     yield ""  # retrieval is done: a caller holding a search lock may let it go before the model reads
     layout = None if show_unsupported else ReplyLayout()
     citer = CitingStream(Attributor([s for s, _ in sources], _query_embedder(retriever)), len(sources), layout)
@@ -440,10 +478,14 @@ def stream_answer(
                 if isinstance(piece, Finish):
                     finish = piece.reason
                     continue
+                if piece and "first_token_s" not in timings:
+                    timings["first_token_s"] = _since(started)
                 passed = guard.feed(piece)
                 raw += passed  # what the model said, less any copy the guard left out
                 shown = citer.feed(passed)
                 if shown:
+                    if not shown_any:
+                        timings["first_text_s"] = _since(started)
                     shown_any = True
                     yield shown
                 if guard.stopped:
@@ -473,7 +515,7 @@ def stream_answer(
             # Part of the model's reply is on screen: say, in the stream itself, that it stops here and
             # that the bank's text follows (the Answer's text is the bank's alone; a UI replaces the pieces).
             yield f"\n\n({said})\n\n"
-        yield extractive(result, searched, lang, " ".join(x for x in (notice, said) if x))
+        yield _timed(extractive(result, searched, lang, " ".join(x for x in (notice, said) if x)), started, timings)
         return
     text, sentences = _without_foreign_orders(citer.text, citer.sentences, sources)
     dropped = [s.text for s in layout.dropped] if layout else []
@@ -482,19 +524,23 @@ def stream_answer(
                  len(citer.sentences) + len(dropped))
     if not show_unsupported and not any(s.supported and not s.trivial for s in sentences):
         # Nothing the model said is in the sources (or only what a document ordered it to say).
-        yield extractive(result, searched, lang, " ".join(x for x in (notice, TEXTS[lang]["all_dropped"]) if x))
+        yield _timed(extractive(result, searched, lang, " ".join(x for x in (notice, TEXTS[lang]["all_dropped"]) if x)),
+                     started, timings)
         return
     if not answers_question(searched, text, sources):
-        yield extractive(result, searched, lang, " ".join(x for x in (notice, TEXTS[lang]["off_question"]) if x))
+        yield _timed(extractive(result, searched, lang, " ".join(x for x in (notice, TEXTS[lang]["off_question"]) if x)),
+                     started, timings)
         return
     citations = _citations_for(sentences, sources)
+    timings.setdefault("first_text_s", _since(started))
+    timings["total_s"] = _since(started)
     notes = [notice] if notice else []
     if any(not s.supported and not s.trivial for s in sentences):
         notes.append(TEXTS[lang]["unsupported"])
     stopped = "repetition" if guard.stopped else "length" if finish == "length" else None
     yield Answer(text, citations, bool(citations), searched, " ".join(notes) or None, sentences,
-                 "llm", lang, stopped=stopped, dropped=dropped,
-                 messages=[{"role": "user", "content": user}, {"role": "assistant", "content": raw}])
+                 "llm", lang, stopped=stopped, dropped=dropped, source_ids=[r.id for _, r in sources],
+                 timings=timings, messages=[{"role": "user", "content": user}, {"role": "assistant", "content": raw}])
 
 
 def answers_question(question: str, text: str, sources) -> bool:
