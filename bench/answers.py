@@ -78,17 +78,9 @@ def coverage(grader: Grader, records: list, text: str) -> float | None:
     return best
 
 
-def ask(conversation: Conversation, question: str, show_unsupported: bool) -> tuple[Answer, float | None, float]:
+def ask(conversation: Conversation, question: str, show_unsupported: bool) -> Answer:
     conversation.show_unsupported = show_unsupported
-    t0 = time.perf_counter()
-    first = None
-    final = None
-    for item in conversation.stream(question):
-        if isinstance(item, Answer):
-            final = item
-        elif item.strip() and first is None:
-            first = time.perf_counter() - t0
-    return final, first, time.perf_counter() - t0
+    return conversation.ask(question)
 
 
 def run(retriever, llm, queries, gold, records_by_id, grader, show_unsupported: bool) -> dict:
@@ -97,7 +89,7 @@ def run(retriever, llm, queries, gold, records_by_id, grader, show_unsupported: 
         conversation = Conversation(retriever, llm)
         for earlier in q.get("history", []):
             ask(conversation, earlier, show_unsupported)
-        result, first, seconds = ask(conversation, q["query"], show_unsupported)
+        result = ask(conversation, q["query"], show_unsupported)
         cited = {c.record_id for c in result.citations}
         shown = [s for s in result.sentences if not s.trivial]
         rows.append({
@@ -106,8 +98,9 @@ def run(retriever, llm, queries, gold, records_by_id, grader, show_unsupported: 
             "gold_cited": bool(cited & gold[q["qid"]]), "shown": len(shown),
             "unsupported": sum(not s.supported for s in shown), "dropped": len(getattr(result, "dropped", [])),
             "covered": coverage(grader, [records_by_id[g] for g in gold[q["qid"]]], result.text),
-            "words": len(words(result.text)), "first_text_s": first, "total_s": seconds,
-            "first_token_s": result.timings.get("first_token_s"), "retrieval_s": result.timings.get("retrieval_s"),
+            "words": len(words(result.text)),
+            # Answer.timings: seconds from the question (tutor.answer.stream_answer measures them).
+            **{key: result.timings.get(key) for key in ("retrieval_s", "first_token_s", "first_text_s", "total_s")},
             "text": result.text, "searched": result.searched_query, "cited": sorted(cited),
         })
     return summarize(rows)

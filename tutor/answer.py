@@ -271,7 +271,7 @@ def _earlier_sources(history: list[ChatTurn], kept: list[dict]) -> dict[str, int
     history the model reads verbatim."""
     if not history or not history[-1].answer.source_ids:
         return {}
-    if not any(m is not None and m == history[-1].messages[0] for m in kept):
+    if history[-1].messages[0] not in kept:
         return {}
     return {rid: n for n, rid in enumerate(history[-1].answer.source_ids, 1)}
 
@@ -283,9 +283,7 @@ def _since(start: float) -> float:
 def _timed(answer: Answer, started: float, timings: dict[str, float] | None = None) -> Answer:
     """An answer shown all at once (a refusal, the bank's text): its text appears now."""
     now = _since(started)
-    answer.timings = {"retrieval_s": now, **(timings or {}), "first_text_s": now, "total_s": now}
-    if timings and "first_text_s" in timings:
-        answer.timings["first_text_s"] = timings["first_text_s"]
+    answer.timings = {"retrieval_s": now, "first_text_s": now, **(timings or {}), "total_s": now}
     return answer
 
 
