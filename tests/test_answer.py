@@ -16,6 +16,7 @@ from tutor.answer import (
     answer,
     answer_excerpt,
     build_sources,
+    condense,
     condense_rule,
     extractive,
     looks_like_followup,
@@ -142,6 +143,15 @@ def test_followup_rule():
     previous = turn_for("What is overfitting?", Answer("x", grounded=True, searched_query="What is overfitting?"))
     assert condense_rule("How do you prevent it?", [previous]) == "What is overfitting? How do you prevent it?"
     assert condense_rule("What is a ROC curve used for in classification?", [previous]).startswith("What is a ROC")
+
+
+def test_local_model_follow_ups_are_condensed_by_the_rule_an_api_model_rewrites_them():
+    previous = turn_for("What is overfitting?", Answer("x", grounded=True, searched_query="What is overfitting?"))
+    local = FakeLLM(condensed="rewritten by the model", name="local:qwen")
+    assert condense("How do you prevent it?", [previous], local) == "What is overfitting? How do you prevent it?"
+    assert local.calls == []  # no model call before the search
+    api = FakeLLM(condensed="rewritten by the model", name="api:some-model")
+    assert condense("How do you prevent it?", [previous], api) == "rewritten by the model"
 
 
 # -- answering with a fake model (plumbing) -------------------------------------------------------

@@ -180,6 +180,7 @@ def test_duplicate_roots_link_close_questions():
     assert duplicate_roots(vecs, [0, 1, 2, 3], 5, threshold=0.995).tolist() == [0, 1, 2, 3, 4]
 
 
+
 @pytest.mark.slow
 def test_duplicates_are_grouped_after_their_best_hit(retriever):
     hits = retriever.search("What is online learning?", k=10)
@@ -219,6 +220,16 @@ def test_abstains_exactly_on_off_bank_questions(retriever, query, off_bank):
     result = retriever.search(query, k=5)
     assert result.abstained == off_bank, (query, result.relevance)
     assert result and result[0].score >= result[-1].score
+
+
+@pytest.mark.slow
+def test_cross_encoder_keeps_a_conversational_question_the_embeddings_score_low(retriever):
+    # Worded as a candidate would type it: the embeddings' relevance is under the abstention
+    # threshold, but the cross-encoder is sure the curriculum-learning record answers it.
+    result = retriever.search("does ordering training samples from easy to hard actually help a network learn?")
+    assert result.relevance < retriever.config.abstain_threshold
+    assert not result.abstained
+    assert "curriculum" in result[0].record.question.casefold()
 
 
 @pytest.mark.slow

@@ -309,11 +309,17 @@ def condense_rule(question: str, history: list[ChatTurn], always: bool = False) 
     return f"{previous.strip()[:200]} {question.strip()}"
 
 
+def _is_local(llm: ChatLLM | None) -> bool:
+    return llm is not None and str(getattr(llm, "name", "")).startswith("local")
+
+
 def condense(question: str, history: list[ChatTurn], llm: ChatLLM | None) -> str:
-    """A standalone search query: the model rewrites a follow-up; the rule when it can't."""
+    """A standalone search query: the model rewrites a follow-up; the rule when it can't, and for the
+    local model unless ANSWERING.condense_local says otherwise (its rewrite is a whole model call
+    before the search, on the same cores)."""
     if not history or not looks_like_followup(question):
         return question.strip()
-    if llm is not None:
+    if llm is not None and (ANSWERING.condense_local or not _is_local(llm)):
         messages = [{"role": "system", "content": SYSTEM_PROMPT}, *history_messages(history),
                     {"role": "user", "content": CONDENSE_PROMPT.format(question=question.strip())}]
         try:
@@ -431,7 +437,7 @@ def stream_answer(
     history = history or []
     lang = detect_lang(question)
     if llm_for_uk is None:
-        llm_for_uk = llm is not None and not str(getattr(llm, "name", "")).startswith("local")
+        llm_for_uk = llm is not None and not _is_local(llm)
     use_llm = llm if (llm is not None and (lang != "uk" or llm_for_uk)) else None
 
     searched = condense(question, history, use_llm)

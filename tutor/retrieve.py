@@ -153,14 +153,15 @@ class Retriever:
         vocab = self.index.bm25().vocab_dict
         return sum(t in vocab for t in tokens) / len(tokens)
 
-    def rerank(self, query: str, fused: np.ndarray, lang: str) -> np.ndarray:
-        """Blend cross-encoder scores into the fused scores of the top English records (English queries)."""
+    def rerank(self, query: str, fused: np.ndarray, lang: str) -> tuple[np.ndarray, float | None]:
+        """Blend cross-encoder scores into the fused scores of the top English records (English queries).
+        Also returns the cross-encoder's best logit (None when it did not run)."""
         cfg = self.config
         if not cfg.rerank_weight or lang != "en":
-            return fused
+            return fused, None
         en = np.flatnonzero(self.index.record_langs == "en")
         if not len(en):
-            return fused
+            return fused, None
         top = en[np.argsort(-fused[en], kind="stable")[: cfg.rerank_depth]]
         from tutor.rerank import get_reranker
 
@@ -170,7 +171,7 @@ class Retriever:
         out = fused.copy()
         # The same arithmetic as fusion.zscore, but in this order: another order rounds differently.
         out[top] += cfg.rerank_weight * fused.std() * (ce - ce.mean()) / (ce.std() + 1e-9)
-        return out
+        return out, float(ce.max())
 
     def relevance(self, channels: dict[str, np.ndarray], lang: str) -> float:
         """How well the best record matches: the top centered e5 cosine, nudged by MiniLM for English."""
@@ -188,13 +189,17 @@ class Retriever:
         filters = filters or Filters()
         lang = detect_lang(query)
         channels = self.channel_scores(query, lang)
-        fused = self.rerank(query, self.fuse(channels, lang), lang)
+        fused, best_ce = self.rerank(query, self.fuse(channels, lang), lang)
         relevance = self.relevance(channels, lang)
         cfg = self.config
         abstained = cfg.abstain_threshold is not None and (
             relevance < cfg.abstain_threshold
             or (relevance < cfg.abstain_weak and self.coverage(query) < cfg.abstain_coverage)
         )
+        if abstained and best_ce is not None and best_ce >= RETRIEVAL.rerank_relevant:
+            # The embeddings miss a conversational wording the cross-encoder, reading the whole
+            # question against a record, is sure of.
+            abstained = False
 
         records = self.index.records
         allowed = np.ones(len(records), dtype=bool)
