@@ -66,9 +66,9 @@ def load_related(index_dir: str, stamp: int, threads: int):
 @st.cache_resource(show_spinner=False)
 def load_local_llm(model: str, threads: int):
     # The model leaves a core to the server and the browser, which run on the same machine: llama.cpp's
-    # threads slow down badly when one waits for a busy core. bench/app.py, 2 cores, threads 2 -> 1:
-    # first text 28.0 -> 13.2 s (first question, page just opened), 16.2 -> 7.5 s (follow-up); reading
-    # the prompt with 2 threads and generating with 1 gave 16.7 / 8.6 s.
+    # threads slow down badly when one waits for a busy core. bench/app.py, 2 cores, model threads
+    # 2 -> 1: first text 28.0 -> 15.3 s (first question, page just opened), 16.2 -> 8.1 s (follow-up);
+    # reading the prompt with 2 threads and generating with 1 gave 16.7 / 8.6 s.
     return get_llm("local", get_settings(threads=max(1, threads - 1)))
 
 

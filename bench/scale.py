@@ -43,6 +43,7 @@ import faiss  # noqa: E402
 import numpy as np  # noqa: E402
 
 from bench import synth_bank  # noqa: E402
+from bench.load import percentile  # noqa: E402
 
 TUTOR = ROOT / ".venv" / "bin" / "tutor"
 # Written here, not from any bank: nothing in a machine-learning bank answers them.
@@ -55,17 +56,13 @@ OFF_BANK = [
     "Скільки коштує квиток на потяг до Львова?",
 ]
 REPLICA = """
-import json, sys
+import json, os, sys
 from pathlib import Path
+from bench.app import memory_mb
 from tutor.retrieve import Retriever
 Retriever(Path(sys.argv[1])).search("How do you prevent overfitting?")
-status = dict(line.split(":", 1) for line in Path("/proc/self/status").read_text().splitlines() if ":" in line)
-print(json.dumps({"rss_mb": int(status["VmRSS"].split()[0]) // 1024, "peak_rss_mb": int(status["VmHWM"].split()[0]) // 1024}))
+print(json.dumps(memory_mb(os.getpid())))
 """
-
-
-def _pct(values: list[float], q: float) -> float:
-    return round(float(np.percentile(values, q)), 2) if values else 0.0
 
 
 def du_mb(path: Path) -> float:
@@ -75,16 +72,19 @@ def du_mb(path: Path) -> float:
 def ingest(bank: Path, index: Path, cache: Path) -> dict:
     env = {**os.environ, "TUTOR_CACHE": str(cache)}
     start = time.perf_counter()
-    proc = subprocess.Popen([str(TUTOR), "ingest", str(bank), "--index", str(index), "--rebuild", "--quiet", "--json"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=ROOT)
-    out = proc.stdout.read()
-    err = proc.stderr.read()
-    _, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    seconds = time.perf_counter() - start
-    if proc.returncode:
-        raise SystemExit(f"ingest of {bank} failed: {err.decode(errors='replace')[-2000:]}")
-    summary = json.loads(out.decode().strip().splitlines()[-1])
+    # Output to files, not pipes: os.wait4 (for the child's peak RSS) must reap it, so nothing reads
+    # pipes meanwhile.
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen([str(TUTOR), "ingest", str(bank), "--index", str(index), "--rebuild", "--quiet",
+                                 "--json"], stdout=out, stderr=err, env=env, cwd=ROOT)
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        seconds = time.perf_counter() - start
+        out.seek(0)
+        err.seek(0)
+        if proc.returncode:
+            raise SystemExit(f"ingest of {bank} failed: {err.read().decode(errors='replace')[-2000:]}")
+        summary = json.loads(out.read().decode().strip().splitlines()[-1])
     records = summary.get("records", 0)
     return {"seconds": round(seconds, 1), "records": records, "chunks": summary.get("chunks"),
             "records_per_s": round(records / seconds, 1), "peak_rss_mb": usage.ru_maxrss // 1024,
@@ -115,7 +115,7 @@ def search_ms(retriever, queries: list[str]) -> dict:
             t = time.perf_counter()
             r.search(q, k=10)
             times.append((time.perf_counter() - t) * 1000)
-        out[name] = {"p50": _pct(times, 50), "p95": _pct(times, 95)}
+        out[name] = {"p50": percentile(times, 0.5), "p95": percentile(times, 0.95)}
     return out
 
 

@@ -180,7 +180,6 @@ def test_duplicate_roots_link_close_questions():
     assert duplicate_roots(vecs, [0, 1, 2, 3], 5, threshold=0.995).tolist() == [0, 1, 2, 3, 4]
 
 
-
 @pytest.mark.slow
 def test_duplicates_are_grouped_after_their_best_hit(retriever):
     hits = retriever.search("What is online learning?", k=10)

@@ -40,6 +40,7 @@ class RetrievalConfig:
     abstain_threshold: float | None = RETRIEVAL.abstain_threshold  # None: never abstain
     abstain_weak: float = RETRIEVAL.abstain_weak
     abstain_coverage: float = RETRIEVAL.abstain_coverage
+    abstain_rerank: float | None = RETRIEVAL.rerank_relevant  # never abstain at this cross-encoder logit; None: off
 
     def with_(self, **changes) -> RetrievalConfig:
         return replace(self, **changes)
@@ -192,14 +193,13 @@ class Retriever:
         fused, best_ce = self.rerank(query, self.fuse(channels, lang), lang)
         relevance = self.relevance(channels, lang)
         cfg = self.config
-        abstained = cfg.abstain_threshold is not None and (
+        # The cross-encoder reads the whole question against a record: a conversational wording the
+        # embeddings score low is still relevant when it is sure.
+        sure = best_ce is not None and cfg.abstain_rerank is not None and best_ce >= cfg.abstain_rerank
+        abstained = cfg.abstain_threshold is not None and not sure and (
             relevance < cfg.abstain_threshold
             or (relevance < cfg.abstain_weak and self.coverage(query) < cfg.abstain_coverage)
         )
-        if abstained and best_ce is not None and best_ce >= RETRIEVAL.rerank_relevant:
-            # The embeddings miss a conversational wording the cross-encoder, reading the whole
-            # question against a record, is sure of.
-            abstained = False
 
         records = self.index.records
         allowed = np.ones(len(records), dtype=bool)
