@@ -77,6 +77,7 @@ def retrieval_configurations() -> list:
     base = DEFAULT_CONFIG
     return [
         base,
+        base.with_(name="hybrid-rerank-always", rerank_gate=None),
         base.with_(name="hybrid-no-rerank", rerank_weight=0.0),
         base.with_(name="hybrid-no-groups", rerank_weight=0.0, group_threshold=None),
         base.with_(name="hybrid-zscore-no-lang", rerank_weight=0.0, fusion="zscore"),

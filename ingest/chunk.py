@@ -8,7 +8,10 @@ from tutor.store import Chunk, Record
 
 PIECE_CHARS = 900
 PIECE_OVERLAP = 120
-MAX_PIECES = 4  # the head of an answer carries its substance; tails are code listings and tables
+# The head of an answer carries its substance; tails are code listings and tables. 2 (was 4): dev and
+# holdout hit@5, recall@5 and MRR@10 unchanged or higher (holdout MRR 0.896 -> 0.899) with 13% less
+# text to embed (2026-12-03, the seed bank).
+MAX_PIECES = 2
 
 _splitter = RecursiveCharacterTextSplitter(
     chunk_size=PIECE_CHARS, chunk_overlap=PIECE_OVERLAP, separators=["\n\n", "\n", ". ", " ", ""]

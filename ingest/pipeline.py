@@ -56,6 +56,9 @@ class Summary:
     kept_sources: list[str] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
     seconds: float = 0.0
+    # Where the seconds went: "read" (load, clean, parse), "embed <name>" per embedder (its model load
+    # included), "write" (chunks, BM25, FAISS, manifest).
+    stages: dict[str, float] = field(default_factory=dict)
     # Records whose text speaks to the assistant (tutor.instructions): indexed, never given to a model.
     flagged: list[str] = field(default_factory=list)
     # file → the encoding its text was read in ("utf-8", "windows-1251", "koi8-u", "latin-1", "utf-16"),
@@ -239,7 +242,9 @@ def ingest_results(
         why = "; ".join(f"{s.path}: {s.reason}" for s in summary.skipped) or "no files found"
         raise IndexError_(f"nothing to index ({why})")
 
-    summary.chunks, summary.embedded = write_index(index_dir, records, sources, settings, embedders, known, prog)
+    summary.stages["read"] = round(time.perf_counter() - started, 2)
+    summary.chunks, summary.embedded = write_index(index_dir, records, sources, settings, embedders, known, prog,
+                                                   stages=summary.stages)
     summary.files = len(results)
     summary.records = len(records)
     summary.flagged = [f"{r.source}:{r.locator}" for r in records if record_flags(r)]
@@ -249,12 +254,14 @@ def ingest_results(
 
 def write_index(index_dir: Path, records: list[Record], sources: dict[str, dict], settings: Settings,
                 embedders: tuple[str, ...], known: dict[str, dict[str, np.ndarray]],
-                prog: _Progress | None = None) -> tuple[int, dict[str, int]]:
+                prog: _Progress | None = None, stages: dict[str, float] | None = None) -> tuple[int, dict[str, int]]:
     """Write `records` (and their chunks, vectors, BM25 and manifest) as the index at `index_dir`,
     atomically. Vectors come from `known` (the earlier index's, by content hash), then the embedding
     cache; only the rest is embedded. Returns the number of chunks and how many texts each embedder
-    embedded."""
+    embedded; `stages`, when given, gets each step's seconds (Summary.stages)."""
     prog = prog or _Progress(False)
+    stages = {} if stages is None else stages
+    clock = time.perf_counter()
     index_dir = Path(index_dir)
     chunks = chunk_records(records)
     embedded: dict[str, int] = {}
@@ -268,6 +275,8 @@ def write_index(index_dir: Path, records: list[Record], sources: dict[str, dict]
                 manifest_embedders[name], embedded[name] = _embed(
                     writer, name, embedder, records, chunks, cache, known.get(name, {}), prog
                 )
+                stages[f"embed {name}"] = round(time.perf_counter() - clock, 2)
+                clock = time.perf_counter()
         finally:
             cache.close()
         write_jsonl(writer.path("records.jsonl"), (r.to_json() for r in records))
@@ -283,6 +292,7 @@ def write_index(index_dir: Path, records: list[Record], sources: dict[str, dict]
         }
         writer.path("manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
         writer.commit()
+    stages["write"] = round(time.perf_counter() - clock, 2)
     return len(chunks), embedded
 
 

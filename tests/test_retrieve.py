@@ -128,6 +128,9 @@ def _reference_fusion(channels, langs, lang, cfg):
     for i in range(n):
         total = zs["dense"][i]
         for name in ("minilm", "bm25"):
+            if cfg.fusion == "lang-zscore" and name == "minilm" and lang != "en":
+                total += weights[name] * zs["dense"][i]  # computed or not, MiniLM votes as dense here
+                continue
             if name not in zs:
                 continue
             if cfg.fusion == "lang-zscore":
@@ -233,6 +236,7 @@ def test_cross_encoder_keeps_a_conversational_question_the_embeddings_score_low(
 
 @pytest.mark.slow
 def test_rerank_changes_only_english_queries(retriever):
+    retriever = Retriever(retriever.index, config=retriever.config.with_(rerank_gate=None))
     plain = Retriever(retriever.index, config=retriever.config.with_(rerank_weight=0.0))
 
     def ranked(r, query):
@@ -244,3 +248,62 @@ def test_rerank_changes_only_english_queries(retriever):
     reranked, fused = ranked(retriever, en), ranked(plain, en)
     assert reranked != fused  # the cross-encoder moved the English scores
     assert {rid for rid, _ in reranked} & {rid for rid, _ in fused}  # the same neighbourhood, re-ordered
+
+
+@pytest.mark.slow
+def test_rerank_runs_only_when_the_fused_order_is_in_doubt(retriever, monkeypatch):
+    import tutor.rerank
+
+    real = tutor.rerank.get_reranker(retriever.settings.threads)
+    asked = []
+
+    class Counting:
+        def score(self, query, passages):
+            asked.append(query)
+            return real.score(query, passages)
+
+    monkeypatch.setattr(tutor.rerank, "get_reranker", lambda *a: Counting())
+    plain = Retriever(retriever.index, config=retriever.config.with_(rerank_weight=0.0))
+    english = [r.question for r in retriever.index.records if r.lang == "en"][:8]
+    vague = ["tell me about models", "what about the loss?", "how do you handle the data", "is it better?",
+             "how do I bake sourdough bread at home?"]
+    kinds = set()
+    for query in english + vague:
+        channels = retriever.channel_scores(query, "en")
+        fused = retriever.fuse(channels, "en")
+        en = np.sort(fused[retriever.index.record_langs == "en"])[::-1]
+        close = en[0] - en[1] < retriever.config.rerank_gate * fused.std()
+        asked.clear()
+        result = retriever.search(query)
+        weak = result.relevance < retriever.config.abstain_threshold
+        assert bool(asked) == (close or weak or result.abstained), query
+        if not asked:  # skipped: exactly the order without the cross-encoder
+            assert [h.record.id for h in result] == [h.record.id for h in plain.search(query)]
+        kinds.add(bool(asked))
+    assert kinds == {True, False}  # both paths were taken
+
+
+@pytest.mark.slow
+def test_a_ukrainian_query_needs_no_minilm_vector(retriever, monkeypatch):
+    from tutor.embed import get_embedder
+
+    minilm = get_embedder("minilm")
+    embedded = []
+    original = minilm.queries
+    monkeypatch.setattr(minilm, "queries", lambda texts: embedded.extend(texts) or original(texts))
+    assert retriever.search("Як працює градієнтний бустинг?")
+    assert embedded == []
+    assert retriever.search("How does gradient boosting work?")
+    assert embedded == ["How does gradient boosting work?"]
+
+
+def test_minilm_votes_as_dense_for_another_language_whether_computed_or_not():
+    from tutor.fusion import fuse_scores
+
+    rng = np.random.default_rng(3)
+    langs = np.array(["en", "uk"] * 20)
+    channels = {"dense": rng.normal(size=40), "bm25": np.abs(rng.normal(size=40))}
+    with_minilm = {**channels, "minilm": rng.normal(size=40)}
+    args = dict(method="lang-zscore", minilm_weight=0.7, bm25_weight=0.3)
+    assert np.allclose(fuse_scores(channels, langs, "uk", **args), fuse_scores(with_minilm, langs, "uk", **args))
+    assert not np.allclose(fuse_scores(channels, langs, "en", **args), fuse_scores(with_minilm, langs, "en", **args))

@@ -34,10 +34,15 @@ def fuse_scores(channels: dict[str, np.ndarray], record_langs: np.ndarray, lang:
     fused = dense.copy()
     same = record_langs == lang
     for name in ("minilm", "bm25"):
+        if method == "lang-zscore" and name == "minilm" and lang != "en":
+            # MiniLM only understands English: for another language's query its vote is the dense
+            # channel's everywhere, so the retriever need not embed the query with it.
+            fused += weights[name] * dense
+            continue
         if name not in z:
             continue
         if method == "lang-zscore":
-            # MiniLM only understands English; BM25 only matches words of the query's language.
+            # BM25 only matches words of the query's language (MiniLM, English, only English records).
             usable = same & (lang == "en") if name == "minilm" else same
             fused += weights[name] * np.where(usable, z[name], dense)
         else:

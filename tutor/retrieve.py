@@ -37,6 +37,7 @@ class RetrievalConfig:
     group_threshold: float | None = RETRIEVAL.group_threshold  # None: no grouping
     rerank_weight: float = RETRIEVAL.rerank_weight  # cross-encoder on English query × English records; 0 disables
     rerank_depth: int = RETRIEVAL.rerank_depth
+    rerank_gate: float | None = RETRIEVAL.rerank_gate  # rerank only below this top-two margin; None: always
     abstain_threshold: float | None = RETRIEVAL.abstain_threshold  # None: never abstain
     abstain_weak: float = RETRIEVAL.abstain_weak
     abstain_coverage: float = RETRIEVAL.abstain_coverage
@@ -135,7 +136,10 @@ class Retriever:
     def channel_scores(self, query: str, lang: str) -> dict[str, np.ndarray]:
         cfg = self.config
         channels = {"dense": self.dense_scores(query, cfg.dense, lang, cfg.center)}
-        if cfg.minilm_weight and cfg.dense != "minilm":
+        # Under the language rule MiniLM's vote for another language's query is the dense channel's
+        # (tutor.fusion), and the relevance signal reads it for English only: not worth a query vector.
+        english_only = cfg.fusion == "lang-zscore" and lang != "en"
+        if cfg.minilm_weight and cfg.dense != "minilm" and not english_only:
             channels["minilm"] = self.dense_scores(query, "minilm", lang, center=False)
         if cfg.bm25_weight:
             channels["bm25"] = bm25_scores(self.index.bm25(), query)
@@ -154,9 +158,13 @@ class Retriever:
         vocab = self.index.bm25().vocab_dict
         return sum(t in vocab for t in tokens) / len(tokens)
 
-    def rerank(self, query: str, fused: np.ndarray, lang: str) -> tuple[np.ndarray, float | None]:
+    def rerank(self, query: str, fused: np.ndarray, lang: str, doubtful: bool = False) -> tuple[np.ndarray, float | None]:
         """Blend cross-encoder scores into the fused scores of the top English records (English queries).
-        Also returns the cross-encoder's best logit (None when it did not run)."""
+        Also returns the cross-encoder's best logit (None when it did not run).
+
+        It runs only when the fused order is in doubt: the best two English records are less than
+        `rerank_gate` fused standard deviations apart, or `doubtful` (the query would be refused, and
+        a sure cross-encoder keeps it answered)."""
         cfg = self.config
         if not cfg.rerank_weight or lang != "en":
             return fused, None
@@ -164,6 +172,10 @@ class Retriever:
         if not len(en):
             return fused, None
         top = en[np.argsort(-fused[en], kind="stable")[: cfg.rerank_depth]]
+        decided = (cfg.rerank_gate is not None and not doubtful and len(top) > 1
+                   and fused[top[0]] - fused[top[1]] >= cfg.rerank_gate * fused.std())
+        if decided:
+            return fused, None
         from tutor.rerank import get_reranker
 
         records = self.index.records
@@ -190,16 +202,17 @@ class Retriever:
         filters = filters or Filters()
         lang = detect_lang(query)
         channels = self.channel_scores(query, lang)
-        fused, best_ce = self.rerank(query, self.fuse(channels, lang), lang)
         relevance = self.relevance(channels, lang)
         cfg = self.config
-        # The cross-encoder reads the whole question against a record: a conversational wording the
-        # embeddings score low is still relevant when it is sure.
-        sure = best_ce is not None and cfg.abstain_rerank is not None and best_ce >= cfg.abstain_rerank
-        abstained = cfg.abstain_threshold is not None and not sure and (
+        weak = cfg.abstain_threshold is not None and (
             relevance < cfg.abstain_threshold
             or (relevance < cfg.abstain_weak and self.coverage(query) < cfg.abstain_coverage)
         )
+        fused, best_ce = self.rerank(query, self.fuse(channels, lang), lang, doubtful=weak)
+        # The cross-encoder reads the whole question against a record: a conversational wording the
+        # embeddings score low is still relevant when it is sure.
+        sure = best_ce is not None and cfg.abstain_rerank is not None and best_ce >= cfg.abstain_rerank
+        abstained = weak and not sure
 
         records = self.index.records
         allowed = np.ones(len(records), dtype=bool)
