@@ -27,14 +27,21 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 from tutor.config import get_settings  # noqa: E402
 
 
-def _timed(command: list[str], env: dict) -> tuple[float, dict]:
-    """Wall seconds of one process, and the JSON it printed last."""
+def timed_process(command: list[str], env: dict) -> tuple[float, float, dict]:
+    """Wall seconds and peak RSS (MB) of one process, and the JSON object it printed last."""
     start = time.perf_counter()
-    done = subprocess.run(command, env=env, capture_output=True, text=True, cwd=ROOT)
-    seconds = time.perf_counter() - start
-    if done.returncode:
-        raise SystemExit(f"{' '.join(command)} failed ({done.returncode}): {done.stderr[-2000:]}")
-    return seconds, json.loads(done.stdout[done.stdout.index("{"):])
+    # Output to files, not pipes: os.wait4 (for the child's peak RSS) must reap it, so nothing reads
+    # pipes meanwhile.
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen(command, stdout=out, stderr=err, env=env, cwd=ROOT)
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - start
+        out.seek(0)
+        err.seek(0)
+        if os.waitstatus_to_exitcode(status):
+            raise SystemExit(f"{' '.join(command)} failed: {err.read().decode(errors='replace')[-2000:]}")
+        text = out.read().decode()
+    return seconds, usage.ru_maxrss / 1024, json.loads(text[text.index("{"):])
 
 
 def _tutorial_child(paths: list[str], out: str) -> None:
@@ -55,26 +62,25 @@ def main(argv: list[str]) -> None:
 
     tutor = [sys.executable, "-m", "tutor.cli", "ingest", *paths, "--rebuild", "--json", "--quiet"]
     runs: dict[str, list[float]] = {"tutor_cold": [], "tutor_warm": [], "tutorial_cold": []}
+    peaks: dict[str, float] = {}
     summaries = {}
     with tempfile.TemporaryDirectory() as tmp:
         for round_ in range(args.repeat):
             env = {**os.environ, "TUTOR_CACHE": f"{tmp}/cache-{round_}", "TUTOR_INDEX": f"{tmp}/index-{round_}"}
-            seconds, summaries["tutor_cold"] = _timed(tutor, env)
-            runs["tutor_cold"].append(seconds)
-            seconds, summaries["tutor_warm"] = _timed(tutor, env)
-            runs["tutor_warm"].append(seconds)
+            tutorial = [sys.executable, str(Path(__file__).resolve()), *paths,
+                        "--tutorial-child", f"{tmp}/tutorial-{round_}"]
             # The tutorial keeps no vector cache: every run of it is cold.
-            seconds, summaries["tutorial"] = _timed(
-                [sys.executable, str(Path(__file__).resolve()), *paths, "--tutorial-child", f"{tmp}/tutorial-{round_}"],
-                env)
-            runs["tutorial_cold"].append(seconds)
+            for name, command in (("tutor_cold", tutor), ("tutor_warm", tutor), ("tutorial_cold", tutorial)):
+                seconds, peak, summaries[name] = timed_process(command, env)
+                runs[name].append(seconds)
+                peaks[name] = max(peaks.get(name, 0.0), peak)
     medians = {name: round(statistics.median(values), 2) for name, values in runs.items()}
     cold = summaries["tutor_cold"]
     print(json.dumps({
         "paths": paths,
         "records": cold.get("records"),
         "chunks": cold.get("chunks"),
-        "tutorial_chunks": summaries["tutorial"]["chunks"],
+        "tutorial_chunks": summaries["tutorial_cold"]["chunks"],
         "embedders": list(cold.get("embedded", {})),
         "warm_embedded": summaries["tutor_warm"].get("embedded"),
         "cold_stages_seconds": cold.get("stages"),  # the last round's, measured inside the process
@@ -83,6 +89,7 @@ def main(argv: list[str]) -> None:
         "median_seconds": medians,
         "cold_vs_tutorial": round(medians["tutor_cold"] / medians["tutorial_cold"], 2),
         "records_per_second_cold": round((cold.get("records") or 0) / medians["tutor_cold"], 2),
+        "peak_rss_mb": {name: round(mb, 1) for name, mb in peaks.items()},
         "threads": get_settings().threads or os.cpu_count(),
     }, indent=2))
 

@@ -43,6 +43,7 @@ import faiss  # noqa: E402
 import numpy as np  # noqa: E402
 
 from bench import synth_bank  # noqa: E402
+from bench.ingest import timed_process  # noqa: E402
 from bench.load import percentile  # noqa: E402
 
 TUTOR = ROOT / ".venv" / "bin" / "tutor"
@@ -71,24 +72,12 @@ def du_mb(path: Path) -> float:
 
 def ingest(bank: Path, index: Path, cache: Path) -> dict:
     env = {**os.environ, "TUTOR_CACHE": str(cache)}
-    start = time.perf_counter()
-    # Output to files, not pipes: os.wait4 (for the child's peak RSS) must reap it, so nothing reads
-    # pipes meanwhile.
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        proc = subprocess.Popen([str(TUTOR), "ingest", str(bank), "--index", str(index), "--rebuild", "--quiet",
-                                 "--json"], stdout=out, stderr=err, env=env, cwd=ROOT)
-        _, status, usage = os.wait4(proc.pid, 0)
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        seconds = time.perf_counter() - start
-        out.seek(0)
-        err.seek(0)
-        if proc.returncode:
-            raise SystemExit(f"ingest of {bank} failed: {err.read().decode(errors='replace')[-2000:]}")
-        summary = json.loads(out.read().decode().strip().splitlines()[-1])
+    seconds, peak_mb, summary = timed_process(
+        [str(TUTOR), "ingest", str(bank), "--index", str(index), "--rebuild", "--quiet", "--json"], env)
     records = summary.get("records", 0)
     return {"seconds": round(seconds, 1), "records": records, "chunks": summary.get("chunks"),
-            "records_per_s": round(records / seconds, 1), "peak_rss_mb": usage.ru_maxrss // 1024,
-            "index_mb": du_mb(index)}
+            "records_per_s": round(records / seconds, 1), "peak_rss_mb": int(peak_mb),
+            "index_mb": du_mb(index), "stages": summary.get("stages")}
 
 
 def replica_rss(index: Path) -> dict:

@@ -55,9 +55,9 @@ def read_raw_text(path: Path) -> str:
     else:
         text = data.decode("utf-8", errors="replace")
     if suffix in (".html", ".htm"):
-        from selectolax.parser import HTMLParser
+        from selectolax.lexbor import LexborHTMLParser  # selectolax 1.0 removed the modest parser
 
-        tree = HTMLParser(text)
+        tree = LexborHTMLParser(text)
         root = tree.body or tree.root
         text = root.text(separator="\n") if root is not None else ""
     return text

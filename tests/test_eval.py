@@ -354,3 +354,12 @@ def test_chart_from_a_result(tmp_path):
               "configurations": {name: {"metrics": {"keyword": row, "ALL": row}} for name in ("a", "b")}}
     path = write_chart(result, tmp_path / "c.png")
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_tutorial_loader_reads_html_as_text(tmp_path):
+    from eval.baseline import read_raw_text
+
+    page = tmp_path / "page.html"
+    page.write_text("<html><body><h2>What is dropout?</h2><p>It zeroes units.</p></body></html>", encoding="utf-8")
+    text = read_raw_text(page)
+    assert "What is dropout?" in text and "It zeroes units." in text and "<p>" not in text
