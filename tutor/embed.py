@@ -170,34 +170,15 @@ class MiniLMEmbeddings(VectorEmbeddings):
     dim = 384
 
     def _load(self):
-        import onnxruntime as ort
-        from tokenizers import Tokenizer
-
         from tutor.config import get_settings
+        from tutor.onnx_text import OnnxTextModel
 
-        options = ort.SessionOptions()
-        if self.threads:
-            options.intra_op_num_threads = self.threads
-        options.inter_op_num_threads = 1
-        # Spinning threads after a run take the cores that the e5 engine's threads need next.
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        session = ort.InferenceSession(str(minilm_onnx(get_settings().cache)), options,
-                                       providers=["CPUExecutionProvider"])
-        tokenizer = Tokenizer.from_file(str(_minilm_source() / "tokenizer.json"))
-        tokenizer.enable_truncation(max_length=MINILM_MAX_TOKENS)
-        tokenizer.enable_padding()
-        return session, tokenizer
+        return OnnxTextModel(minilm_onnx(get_settings().cache), _minilm_source() / "tokenizer.json",
+                             MINILM_MAX_TOKENS, self.threads)
 
     def _passages(self, texts):
         # A symmetric model: queries and passages are encoded alike.
-        session, tokenizer = self._model()
-        encoded = tokenizer.encode_batch(list(texts))
-        feed = {
-            "input_ids": np.array([e.ids for e in encoded], dtype=np.int64),
-            "attention_mask": np.array([e.attention_mask for e in encoded], dtype=np.int64),
-            "token_type_ids": np.array([e.type_ids for e in encoded], dtype=np.int64),
-        }
-        return session.run(None, feed)[0]
+        return self._model().run(list(texts))
 
     _queries = _passages
 

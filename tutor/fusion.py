@@ -42,9 +42,8 @@ def fuse_scores(channels: dict[str, np.ndarray], record_langs: np.ndarray, lang:
         if name not in z:
             continue
         if method == "lang-zscore":
-            # BM25 only matches words of the query's language (MiniLM, English, only English records).
-            usable = same & (lang == "en") if name == "minilm" else same
-            fused += weights[name] * np.where(usable, z[name], dense)
+            # Both match only text of the query's language (MiniLM, by now, an English query's).
+            fused += weights[name] * np.where(same, z[name], dense)
         else:
             fused += weights[name] * z[name]
     return fused

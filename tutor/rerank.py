@@ -12,6 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
+from tutor.onnx_text import OnnxTextModel
+
 _lock = threading.Lock()
 _model = None
 
@@ -27,35 +29,14 @@ def _model_dir() -> Path:
 
 class CrossEncoder:
     def __init__(self, threads: int | None = None):
-        import onnxruntime as ort
-        from tokenizers import Tokenizer
-
         folder = _model_dir()
-        options = ort.SessionOptions()
-        if threads:
-            options.intra_op_num_threads = threads
-            options.inter_op_num_threads = 1
-        # Threads left spinning after a run took the cores from the next search's embedders
-        # (bench/search.py: the search after a rerank 26 -> 48 ms p50).
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        self.session = ort.InferenceSession(str(folder / "model.onnx"), options, providers=["CPUExecutionProvider"])
-        self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
-        self.tokenizer.enable_truncation(max_length=256)
-        self.inputs = {i.name for i in self.session.get_inputs()}
+        self.model = OnnxTextModel(folder / "model.onnx", folder / "tokenizer.json", 256, threads)
 
     def score(self, query: str, passages: list[str]) -> np.ndarray:
         out = []
         for start in range(0, len(passages), MAX_BATCH):
             batch = passages[start : start + MAX_BATCH]
-            self.tokenizer.enable_padding()
-            enc = self.tokenizer.encode_batch([(query, p) for p in batch])
-            feed = {
-                "input_ids": np.array([e.ids for e in enc], dtype=np.int64),
-                "attention_mask": np.array([e.attention_mask for e in enc], dtype=np.int64),
-            }
-            if "token_type_ids" in self.inputs:
-                feed["token_type_ids"] = np.array([e.type_ids for e in enc], dtype=np.int64)
-            logits = self.session.run(None, feed)[0]
+            logits = self.model.run([(query, p) for p in batch])
             out.append(np.asarray(logits, dtype=np.float32).reshape(len(batch), -1)[:, 0])
         return np.concatenate(out) if out else np.zeros(0, dtype=np.float32)
 
